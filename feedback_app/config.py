@@ -1,0 +1,87 @@
+"""Configuration: defaults, then the instance folder, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when a production configuration is unsafe."""
+
+
+DEFAULTS = {
+    "ENV_NAME": "development",
+    "LANGUAGES": ["id", "en"],
+    "BABEL_DEFAULT_LOCALE": "id",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # shared counters in production: redis://...
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute;60 per hour",
+    "PAGE_SIZE": 50,
+    # largest organisation file accepted by the import page
+    "IMPORT_MAX_ROWS": 20000,
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """A per-installation key kept in the instance folder for development."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    env = os.environ
+    if "FEEDBACK_ENV" in env:
+        app.config["ENV_NAME"] = env["FEEDBACK_ENV"]
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI"):
+        if env.get(name):
+            app.config[name] = env[name]
+    app.config.from_prefixed_env("FEEDBACK")
+    if overrides:
+        app.config.update(overrides)
+
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'feedback.db'}")
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if app.config["ENV_NAME"] == "production":
+        check_production(app.config)
+    else:
+        app.config.setdefault("SECRET_KEY", None)
+        if not app.config["SECRET_KEY"]:
+            app.config["SECRET_KEY"] = _secret_key(instance)
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start with settings that are only safe on a developer's machine."""
+    problems = []
+    key = config.get("SECRET_KEY") or ""
+    if len(key) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        problems.append(
+            "rate-limit counters in memory are not shared between workers; set REDIS_URL"
+        )
+    if config["DATABASE_URL"].startswith("sqlite") and not config.get("ALLOW_SQLITE"):
+        problems.append("DATABASE_URL must point to PostgreSQL in production")
+    if problems:
+        raise ConfigError("unsafe production configuration: " + "; ".join(problems))
+    config["SESSION_COOKIE_SECURE"] = True
+    config["REMEMBER_COOKIE_SECURE"] = True
