@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test test-postgres lint format translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d feedback_app/translations
+
+install: $(VENV)/.installed translations
+
+run: install
+	$(FLASK) migrate
+	$(FLASK) demo-data
+	@echo ""
+	@echo "  Open http://$(HOST):$(PORT)/ and sign in with one of the demo accounts above."
+	@echo "  Stop with Ctrl+C."
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against the local PostgreSQL server (as .ci/run does).
+test-postgres: install
+	TEST_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the English catalogue after changing interface text.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o feedback_app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update --quiet -i feedback_app/translations/messages.pot -d feedback_app/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
