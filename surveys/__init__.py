@@ -1,0 +1,1 @@
+"""The survey domain: question types, definitions, templates and scoring. No Flask here."""
