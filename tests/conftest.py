@@ -57,8 +57,10 @@ def make_test_app(database_url: str, tmp_path_factory: pytest.TempPathFactory, *
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return make_test_app(database_url, tmp_path_factory)
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = make_test_app(database_url, tmp_path_factory)
+    yield app
+    app.extensions["db"].engine.dispose()
 
 
 @pytest.fixture()
