@@ -12,10 +12,26 @@ from feedback_app.models.organisation import (
     UnitKind,
     subtree_ids,
 )
+from feedback_app.models.responses import (
+    Channel,
+    LinkKind,
+    PublicLink,
+    Response,
+    ResponseContact,
+)
+from feedback_app.models.survey import Survey, SurveyStatus, SurveyVersion
 
 __all__ = [
     "ROLE_PERMISSIONS",
     "Agency",
+    "Channel",
+    "LinkKind",
+    "PublicLink",
+    "Response",
+    "ResponseContact",
+    "Survey",
+    "SurveyStatus",
+    "SurveyVersion",
     "Employee",
     "Permission",
     "Role",

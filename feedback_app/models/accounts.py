@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
@@ -66,17 +65,17 @@ class User(UserMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), nullable=False)
     #: None only for installation administrators
-    agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     #: when set, the user sees only this unit and the units below it
-    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     #: the employee this account belongs to, if any
-    employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), unique=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    last_login_at: Mapped[dt.datetime | None] = mapped_column()
 
-    agency: Mapped[Optional[Agency]] = relationship()
-    unit: Mapped[Optional[Unit]] = relationship()
-    employee: Mapped[Optional[Employee]] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    employee: Mapped[Employee | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

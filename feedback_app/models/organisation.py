@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
 
 from sqlalchemy import (
     Boolean,
@@ -99,17 +98,19 @@ class Unit(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True, nullable=False)
     #: None for a top-level unit of the agency
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"), nullable=False)
     #: the agency's own code for the unit, unique within the agency; imports match on it
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     timezone: Mapped[TimeZone] = mapped_column(_enum(TimeZone, "timezone"), nullable=False)
-    address: Mapped[Optional[str]] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    #: survey this unit's counters open, unless a counter names its own; None: inherit
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     agency: Mapped[Agency] = relationship(back_populates="units")
-    parent: Mapped[Optional[Unit]] = relationship(remote_side=[id])
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.code}>"
@@ -134,7 +135,9 @@ class ServicePoint(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     #: where to find it, printed on posters ("Lantai 1, dekat pintu masuk")
-    location: Mapped[Optional[str]] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(200))
+    #: overrides the unit's survey for this counter
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     unit: Mapped[Unit] = relationship()
@@ -154,8 +157,8 @@ class Service(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     #: English name for the public form; falls back to ``name``
-    name_en: Mapped[Optional[str]] = mapped_column(String(200))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     unit: Mapped[Unit] = relationship()
@@ -182,11 +185,11 @@ class Employee(TimestampMixin, Base):
     #: jabatan
     position: Mapped[str] = mapped_column(String(200), nullable=False)
     #: atasan langsung; supervisors see their staff's feedback figures
-    supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     unit: Mapped[Unit] = relationship()
-    supervisor: Mapped[Optional[Employee]] = relationship(remote_side=[id])
+    supervisor: Mapped[Employee | None] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<Employee {self.id} {self.nip}>"
