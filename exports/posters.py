@@ -33,7 +33,7 @@ PAGE_SIZES = {"A4": A4, "A5": A5}
 # Smallest QR symbol per paper size (scannable from about a metre on A4).
 MIN_QR_WIDTH = {"A4": 100 * mm, "A5": 80 * mm}
 
-# Contrast on white: NAVY 11.9:1, INK 17:1, MUTED 8.9:1 (WCAG AAA is 7:1).
+# Contrast on white: NAVY 11.6:1, INK 17:1, MUTED 8.9:1 (WCAG AAA is 7:1).
 NAVY = HexColor("#0B3A66")
 INK = HexColor("#1B1B1B")
 MUTED = HexColor("#4A4A4A")
