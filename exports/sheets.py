@@ -1,0 +1,220 @@
+"""CSV and XLSX writers that are safe to open in Excel: headers and rows in, bytes out.
+
+Spreadsheet programs run a text cell that starts with ``= + - @`` (or a tab or
+carriage return that hides one) as a formula, so every text cell that starts
+like that is written with a leading apostrophe. The XLSX writer also turns off
+xlsxwriter's own conversion of strings to formulas and links. Used by the
+import templates and by the exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import itertools
+import math
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any
+
+import xlsxwriter
+
+#: how a cell that a spreadsheet would run as a formula can start
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+UTF8_BOM = "\ufeff"
+
+#: Excel keeps 15 significant digits; longer whole numbers are written as text
+_EXACT_DIGITS = 10**15
+#: the longest text an XLSX cell holds
+_MAX_CELL_TEXT = 32767
+#: rows looked at to size the columns when no widths are given
+_WIDTH_SAMPLE = 100
+_MIN_WIDTH, _MAX_WIDTH = 8, 60
+
+CSV_MIMETYPE = "text/csv"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def iter_csv(
+    headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, delimiter: str = ","
+) -> Iterator[bytes]:
+    """Stream a CSV file as UTF-8 with a BOM (so Excel reads accents right), in chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    buffer.write(UTF8_BOM)
+    writer.writerow([_csv_cell(str(h)) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(
+    output: IO[bytes],
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    delimiter: str = ",",
+) -> None:
+    for chunk in iter_csv(headers, rows, delimiter=delimiter):
+        output.write(chunk)
+
+
+def csv_bytes(headers: Sequence[Any], rows: Iterable[Sequence[Any]], **kwargs: Any) -> bytes:
+    return b"".join(iter_csv(headers, rows, **kwargs))
+
+
+def _display_length(value: Any) -> int:
+    if value is None:
+        return 0
+    text = str(value)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _column_widths(
+    headers: Sequence[str], sample: Sequence[Sequence[Any]], widths: Mapping[str, float] | None
+) -> list[float]:
+    result = []
+    for index, header in enumerate(headers):
+        if widths and header in widths:
+            result.append(widths[header])
+            continue
+        longest = max(
+            [len(header), *(_display_length(row[index]) for row in sample if index < len(row))]
+        )
+        result.append(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))
+    return result
+
+
+class _CellWriter:
+    """Writes one value with the right xlsxwriter call, never as a formula or link."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.text = workbook.add_format({"num_format": "@"})
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+
+    def write(self, sheet: Any, row: int, col: int, value: Any, as_text: bool, fmt: Any) -> None:
+        if value is None:
+            return
+        if as_text or isinstance(value, str):
+            text = neutralise(str(value))[:_MAX_CELL_TEXT]
+            sheet.write_string(row, col, text, self.text if as_text else fmt)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int) and abs(value) >= _EXACT_DIGITS:
+            sheet.write_string(row, col, str(value), self.text)
+        elif isinstance(value, int | float | decimal.Decimal):
+            number = float(value)
+            if math.isfinite(number):
+                sheet.write_number(row, col, number, fmt)
+            else:
+                sheet.write_string(row, col, str(value), fmt)
+        elif isinstance(value, dt.datetime):
+            sheet.write_datetime(row, col, value, self.datetime)
+        elif isinstance(value, dt.date):
+            sheet.write_datetime(row, col, value, self.date)
+        else:
+            sheet.write_string(row, col, neutralise(str(value))[:_MAX_CELL_TEXT], fmt)
+
+
+def write_xlsx(
+    output: IO[bytes] | str,
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    sheet_name: str = "Data",
+    text_columns: Collection[str] = (),
+    widths: Mapping[str, float] | None = None,
+    instructions: Sequence[Sequence[Any]] | None = None,
+    instructions_name: str = "Petunjuk",
+) -> None:
+    """Write rows to an XLSX workbook with a bold, frozen header row.
+
+    ``text_columns`` (header names) are formatted as text ``@``, so what a
+    user types there later (an 18-digit NIP, a code like ``007``) stays text.
+    ``instructions`` is an optional second sheet: its first row is a header.
+    Rows are written as they come (xlsxwriter's constant-memory mode).
+    """
+    headers = [str(h) for h in headers]
+    workbook = xlsxwriter.Workbook(
+        output,
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "constant_memory": True,
+            "remove_timezone": True,
+        },
+    )
+    try:
+        cells = _CellWriter(workbook)
+        bold = workbook.add_format({"bold": True})
+        sheet = workbook.add_worksheet(sheet_name)
+        rows = iter(rows)
+        sample = list(itertools.islice(rows, _WIDTH_SAMPLE))
+        as_text = [h in text_columns for h in headers]
+        for col, width in enumerate(_column_widths(headers, sample, widths)):
+            sheet.set_column(col, col, width, cells.text if as_text[col] else None)
+        for col, header in enumerate(headers):
+            sheet.write_string(0, col, neutralise(header), bold)
+        sheet.freeze_panes(1, 0)
+        for row_index, row in enumerate(itertools.chain(sample, rows), start=1):
+            for col, value in enumerate(row):
+                cells.write(sheet, row_index, col, value, col < len(as_text) and as_text[col], None)
+
+        if instructions:
+            _write_instructions(workbook, cells, bold, instructions_name, instructions)
+    finally:
+        workbook.close()
+
+
+def _write_instructions(
+    workbook: xlsxwriter.Workbook,
+    cells: _CellWriter,
+    bold: Any,
+    name: str,
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    sheet = workbook.add_worksheet(name)
+    header, *body = rows
+    names = [str(h) for h in header]
+    for col, width in enumerate(_column_widths(names, body, None)):
+        sheet.set_column(col, col, width, cells.wrap)
+    for col, value in enumerate(header):
+        sheet.write_string(0, col, neutralise(str(value)), bold)
+    sheet.freeze_panes(1, 0)
+    for row_index, row in enumerate(body, start=1):
+        for col, value in enumerate(row):
+            cells.write(sheet, row_index, col, value, False, cells.wrap)
+
+
+def xlsx_bytes(headers: Sequence[Any], rows: Iterable[Sequence[Any]], **kwargs: Any) -> bytes:
+    output = io.BytesIO()
+    write_xlsx(output, headers, rows, **kwargs)
+    return output.getvalue()
