@@ -23,7 +23,7 @@ install: $(VENV)/.installed translations
 
 run: install
 	$(FLASK) migrate
-	$(FLASK) demo-data
+	$(FLASK) demo-data --base-url http://$(HOST):$(PORT)/
 	@echo ""
 	@echo "  Open http://$(HOST):$(PORT)/ and sign in with one of the demo accounts above."
 	@echo "  Stop with Ctrl+C."

@@ -29,9 +29,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from feedback_app import accounts, demo, imports, main, organisation
+    from feedback_app import accounts, demo, imports, main, organisation, posters, public
 
-    for area in (main, accounts, organisation, imports, demo):
+    for area in (main, accounts, organisation, imports, posters, public, demo):
         area.init_app(app)
 
     from feedback_app.migrate import migrate_command

@@ -45,6 +45,7 @@ from feedback_app.models import (
     User,
 )
 from feedback_app.organisation.nip import NipError, parse_nip
+from feedback_app.public.links import ensure_counter_link, ensure_default_survey
 
 #: the one password every demo account gets (printed by the command)
 DEFAULT_PASSWORD = "siantar-demo-123"  # noqa: S105 - a published demo password
@@ -535,6 +536,8 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     window: tuple[dt.date, dt.date] | None = None
     on_call: str = ""
+    #: (counter label, public token) of every demo counter
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 @cache
@@ -584,6 +587,8 @@ def load_demo(
         session, Agency, {"code": spec.code}, {"name": spec.name, "timezone": spec.timezone}, report
     )
 
+    ensure_default_survey(session, agency.id)
+
     units: dict[str, Unit] = {}
     points: dict[str, ServicePoint] = {}
     for unit_spec, parent_spec in walk(spec.units):
@@ -602,13 +607,15 @@ def load_demo(
         )
         units[unit_spec.code] = unit
         for counter in unit_spec.counters:
-            points[f"{unit_spec.code}/{counter.code}"] = _upsert(
+            point = points[f"{unit_spec.code}/{counter.code}"] = _upsert(
                 session,
                 ServicePoint,
                 {"unit_id": unit.id, "code": counter.code},
                 {"name": counter.name, "location": counter.location},
                 report,
             )
+            token = ensure_counter_link(session, point).token
+            report.links.append((f"{unit_spec.name} — {counter.name}", token))
         for layanan in unit_spec.services:
             _upsert(
                 session,
@@ -939,6 +946,9 @@ def demo_data_command(
             "run with --reset-passwords to set the demo password again."
         )
     click.echo(f"Start here: {base_url} (sign in with one of the e-mails above)")
+    if report.links:
+        label, token = report.links[0]
+        click.echo(f"A citizen's survey form ({label}): {base_url.rstrip('/')}/s/{token}")
 
 
 def init_app(app: Flask) -> None:

@@ -32,6 +32,7 @@ NAVIGATION = [
     ("organisation.employees_list", _l("Pegawai"), Permission.VIEW_ORGANISATION),
     ("organisation.roster_list", _l("Jadwal tugas"), Permission.VIEW_ORGANISATION),
     ("imports.index", _l("Impor data"), Permission.MANAGE_ORGANISATION),
+    ("posters.agency_posters", _l("Poster QR"), Permission.VIEW_ORGANISATION),
     ("accounts.users_list", _l("Pengguna"), Permission.MANAGE_USERS),
 ]
 
@@ -69,6 +70,7 @@ def _template_helpers() -> dict[str, Any]:
         "nav_items": nav_items,
         "list_actions": list_actions,
         "role_label": ROLE_LABELS.get,
+        "Permission": Permission,
         "current_locale": lambda: str(get_locale() or "id"),
     }
 

@@ -1,0 +1,150 @@
+"""Public addresses of counters and nameplates, and what they lead to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback_app.db import utcnow
+from feedback_app.models import (
+    Employee,
+    LinkKind,
+    PublicLink,
+    RosterEntry,
+    ServicePoint,
+    Survey,
+    SurveyVersion,
+    Unit,
+)
+
+
+def live_link(session: Session, point: ServicePoint) -> PublicLink | None:
+    return session.scalar(
+        select(PublicLink).where(
+            PublicLink.service_point_id == point.id,
+            PublicLink.kind == LinkKind.COUNTER,
+            PublicLink.retired_at.is_(None),
+        )
+    )
+
+
+def ensure_counter_link(session: Session, point: ServicePoint) -> PublicLink:
+    """The counter's live link, created on first use (never on a citizen's GET)."""
+    link = live_link(session, point)
+    if link is None:
+        link = PublicLink(kind=LinkKind.COUNTER, service_point_id=point.id)
+        session.add(link)
+        session.flush()
+    return link
+
+
+def regenerate_counter_link(session: Session, point: ServicePoint) -> PublicLink:
+    """Retire the counter's token and issue a new one (e.g. after a poster was defaced)."""
+    old = live_link(session, point)
+    if old is not None:
+        old.retired_at = utcnow()
+        session.flush()
+    link = PublicLink(kind=LinkKind.COUNTER, service_point_id=point.id)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def find_link(session: Session, token: str) -> PublicLink | None:
+    if not token.isascii() or not token.isalnum() or len(token) > 32:
+        return None
+    return session.scalar(select(PublicLink).where(PublicLink.token == token.lower()))
+
+
+def on_duty(session: Session, point: ServicePoint, at: dt.datetime) -> list[Employee]:
+    """Officers the roster places at this counter at ``at``."""
+    return list(
+        session.scalars(
+            select(Employee)
+            .join(RosterEntry, RosterEntry.employee_id == Employee.id)
+            .where(
+                RosterEntry.service_point_id == point.id,
+                RosterEntry.active.is_(True),
+                RosterEntry.starts_at <= at,
+                RosterEntry.ends_at > at,
+                Employee.active.is_(True),
+            )
+            .order_by(Employee.name)
+        )
+    )
+
+
+def duty_point(session: Session, employee: Employee, at: dt.datetime) -> ServicePoint | None:
+    """The counter an officer is rostered at now (for nameplate links)."""
+    return session.scalar(
+        select(ServicePoint)
+        .join(RosterEntry, RosterEntry.service_point_id == ServicePoint.id)
+        .where(
+            RosterEntry.employee_id == employee.id,
+            RosterEntry.active.is_(True),
+            RosterEntry.starts_at <= at,
+            RosterEntry.ends_at > at,
+        )
+        .limit(1)
+    )
+
+
+def assigned_survey(session: Session, unit: Unit, point: ServicePoint | None) -> Survey | None:
+    """The counter's own survey, else the nearest unit up the tree that names one,
+    else the agency's default survey."""
+    if point is not None and point.survey_id is not None:
+        return session.get(Survey, point.survey_id)
+    current: Unit | None = unit
+    seen: set[int] = set()
+    while current is not None and current.id not in seen:
+        if current.survey_id is not None:
+            return session.get(Survey, current.survey_id)
+        seen.add(current.id)
+        current = current.parent
+    return session.scalar(
+        select(Survey).where(Survey.agency_id == unit.agency_id, Survey.is_agency_default.is_(True))
+    )
+
+
+def current_version(session: Session, survey: Survey | None) -> SurveyVersion | None:
+    if survey is None or survey.current_version_id is None:
+        return None
+    return session.get(SurveyVersion, survey.current_version_id)
+
+
+def ensure_default_survey(session: Session, agency_id: int) -> Survey:
+    """The agency's default survey, created from the official SKM template when missing.
+
+    Called when an agency is set up, so a counter's QR code opens a survey from day one.
+    """
+    survey = session.scalar(
+        select(Survey).where(Survey.agency_id == agency_id, Survey.is_agency_default.is_(True))
+    )
+    if survey is not None:
+        return survey
+    from feedback_app.models import SurveyStatus
+    from surveys.serialization import definition_to_json
+    from surveys.templates import skm_template
+
+    now = utcnow()
+    survey = Survey(
+        agency_id=agency_id,
+        name="Survei Kepuasan Masyarakat (SKM)",
+        status=SurveyStatus.PUBLISHED,
+        is_agency_default=True,
+    )
+    session.add(survey)
+    session.flush()
+    version = SurveyVersion(
+        survey_id=survey.id,
+        number=1,
+        definition=definition_to_json(skm_template()),
+        published_at=now,
+    )
+    session.add(version)
+    session.flush()
+    survey.current_version_id = version.id
+    session.flush()
+    return survey

@@ -1,0 +1,169 @@
+"""The citizen's path through the real app: open the counter link, answer, thanks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.db import utcnow
+from feedback_app.models import Channel, Response
+from feedback_app.public.links import (
+    ensure_counter_link,
+    ensure_default_survey,
+    regenerate_counter_link,
+)
+
+ELEMENTS = [f"U{i}" for i in range(1, 10)]
+
+
+@pytest.fixture()
+def counter(session, factory):
+    unit = factory.unit(name="Dinas Kependudukan dan Pencatatan Sipil")
+    point = factory.service_point(unit=unit, name="Loket 1")
+    service = factory.service(unit=unit, name="Perekaman KTP-el")
+    ensure_default_survey(session, unit.agency_id)
+    link = ensure_counter_link(session, point)
+    return {"unit": unit, "point": point, "service": service, "link": link}
+
+
+def form_fields(page: str) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in re.findall(r'name="(csrf_token|form_key)" value="([^"]+)"', page)
+    }
+
+
+def answers(service_id: int, score: str = "4") -> dict[str, str]:
+    return {"layanan": str(service_id), **dict.fromkeys(ELEMENTS, score)}
+
+
+def stored(session) -> int:
+    return session.scalar(select(func.count()).select_from(Response))
+
+
+def test_answer_and_thank_you(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Loket 1" in html and "Perekaman KTP-el" in html
+    assert "Tidak sesuai" in html and "Sangat sesuai" in html
+    assert stored(session) == 0  # a GET never stores
+
+    response = client.post(url, data={**form_fields(html), **answers(counter["service"].id)})
+    assert response.status_code == 303
+    thanks = client.get(response.headers["Location"])
+    assert "Terima kasih" in thanks.get_data(as_text=True)
+
+    row = session.scalars(select(Response)).one()
+    assert row.service_point_id == counter["point"].id
+    assert row.unit_id == counter["unit"].id
+    assert row.service_id == counter["service"].id
+    assert row.channel == Channel.QR
+    assert row.answers["U1"] == 4 and set(ELEMENTS) <= set(row.answers)
+    assert row.submitted_at.tzinfo is not None
+
+
+def test_double_submit_stores_once(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, **answers(counter["service"].id)}
+    assert client.post(url, data=data).status_code == 303
+    assert client.post(url, data=data).status_code == 303  # a double tap or refresh
+    assert stored(session) == 1
+
+
+def test_missing_answer_keeps_the_others(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, **answers(counter["service"].id, "3")}
+    del data["U5"]
+    page = client.post(url, data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert 'href="#q-U5"' in html  # the summary links to the question
+    assert html.count('value="3" checked') == 8  # the other answers are kept
+    assert stored(session) == 0
+
+
+def test_expired_csrf_rerenders_with_answers(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, **answers(counter["service"].id, "2"), "csrf_token": "expired"}
+    page = client.post(url, data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "terlalu lama terbuka" in html
+    assert html.count('value="2" checked') == 9
+    assert stored(session) == 0
+    # sending the re-rendered form again works
+    again = client.post(url, data={**form_fields(html), **answers(counter["service"].id, "2")})
+    assert again.status_code == 303
+    assert stored(session) == 1
+
+
+def test_officer_on_duty_is_credited(client, session, factory, counter):
+    officer = factory.employee(unit=counter["unit"], name="Rizky Siregar")
+    factory.roster(officer, counter["point"], utcnow() - dt.timedelta(hours=1), hours=4)
+    url = f"/s/{counter['link'].token}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Rizky Siregar" in html
+    client.post(url, data={**form_fields(html), **answers(counter["service"].id)})
+    assert session.scalars(select(Response)).one().employee_id == officer.id
+
+
+def test_forged_officer_is_refused(client, session, factory, counter):
+    first = factory.employee(unit=counter["unit"])
+    second = factory.employee(unit=counter["unit"])
+    outsider = factory.employee(unit=counter["unit"])
+    start = utcnow() - dt.timedelta(hours=1)
+    factory.roster(first, counter["point"], start)
+    factory.roster(second, counter["point"], start)
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, **answers(counter["service"].id), "officer": str(outsider.id)}
+    assert client.post(url, data=data).status_code == 422
+    assert stored(session) == 0
+    data["officer"] = str(second.id)
+    assert client.post(url, data=data).status_code == 303
+    assert session.scalars(select(Response)).one().employee_id == second.id
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"U1": "5"},
+        {"U1": "abc"},
+        {"U1": "<script>alert(1)</script>"},
+        {"layanan": "999999"},
+        {"form_key": "forged"},
+    ],
+)
+def test_bad_values_store_nothing(client, session, counter, change):
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    page = client.post(url, data={**fields, **answers(counter["service"].id), **change})
+    assert 400 <= page.status_code < 500
+    assert "<script>alert(1)</script>" not in page.get_data(as_text=True)
+    assert stored(session) == 0
+
+
+def test_honeypot_stores_nothing(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, **answers(counter["service"].id), "website": "http://spam.example"}
+    assert client.post(url, data=data).status_code == 302
+    assert stored(session) == 0
+
+
+def test_unknown_and_retired_links(client, session, counter):
+    assert client.get("/s/doesnotexist").status_code == 404
+    old = counter["link"].token
+    new = regenerate_counter_link(session, counter["point"])
+    retired = client.get(f"/s/{old}")
+    assert retired.status_code == 410
+    assert "sudah diganti" in retired.get_data(as_text=True)
+    assert client.get(f"/s/{new.token}").status_code == 200
