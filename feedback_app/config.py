@@ -62,19 +62,26 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if app.config["ENV_NAME"] == "production":
-        check_production(app.config)
+        dev_key = instance / "secret_key"
+        check_production(app.config, dev_key.read_text().strip() if dev_key.exists() else None)
     else:
         app.config.setdefault("SECRET_KEY", None)
         if not app.config["SECRET_KEY"]:
             app.config["SECRET_KEY"] = _secret_key(instance)
 
 
-def check_production(config: dict) -> None:
-    """Refuse to start with settings that are only safe on a developer's machine."""
+def check_production(config: dict, dev_key: str | None = None) -> None:
+    """Refuse to start with settings that are only safe on a developer's machine.
+
+    ``dev_key`` is the key generated into the instance folder for development:
+    a production server must not reuse it.
+    """
     problems = []
     key = config.get("SECRET_KEY") or ""
-    if len(key) < 32:
+    if len(key) < 32 or len(set(key)) < 10:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    elif key == dev_key:
+        problems.append("SECRET_KEY is the development key from instance/secret_key")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
         problems.append(
             "rate-limit counters in memory are not shared between workers; set REDIS_URL"

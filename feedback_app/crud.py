@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from feedback_app.accounts.access import get_or_404, scoped
 from feedback_app.db import db
-from feedback_app.models import Permission
+from feedback_app.models import Permission, User
 
 
 @dataclass
@@ -58,12 +58,26 @@ class Entity:
     row_links: list[tuple[Any, str]] = field(default_factory=list)
 
 
+#: every registered entity by its endpoint prefix ("organisation.units"), for menus and tests
+REGISTRY: dict[str, Entity] = {}
+
+ACTIONS = ("list", "new", "edit", "deactivate", "activate")
+
+
+def entity_for_endpoint(endpoint: str) -> tuple[Entity, str] | None:
+    """The entity and action ("list", "edit", ...) behind an endpoint of these shared views."""
+    prefix, _, action = endpoint.rpartition("_")
+    entity = REGISTRY.get(prefix)
+    return (entity, action) if entity is not None and action in ACTIONS else None
+
+
 def _can(permission: Permission) -> bool:
     return current_user.can(permission)
 
 
 def register(bp: Blueprint, entity: Entity) -> None:
     slug = entity.slug
+    REGISTRY[f"{bp.name}.{slug}"] = entity
 
     @login_required
     def list_view():  # type: ignore[no-untyped-def]
@@ -73,8 +87,8 @@ def register(bp: Blueprint, entity: Entity) -> None:
         show_inactive = request.args.get("inactive") == "1"
         query = scoped(select(entity.model), entity.model)
         if q and entity.search:
-            pattern = f"%{q}%"
-            query = query.where(or_(*(col.ilike(pattern) for col in entity.search)))
+            # "%" and "_" typed in the box are searched for, not wildcards
+            query = query.where(or_(*(col.icontains(q, autoescape=True) for col in entity.search)))
         if not show_inactive:
             query = query.where(entity.model.active.is_(True))
         for condition in entity.filters(request.args):
@@ -124,7 +138,7 @@ def register(bp: Blueprint, entity: Entity) -> None:
         form = FlaskForm()
         if not form.validate_on_submit():
             abort(400)
-        if obj is current_user._get_current_object():
+        if isinstance(obj, User) and obj.id == current_user.id:
             flash(_l("Anda tidak dapat menonaktifkan akun Anda sendiri."), "error")
             return redirect(url_for(f".{slug}_list"))
         obj.active = active

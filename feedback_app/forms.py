@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 REQUIRED = _l("Wajib diisi.")
 
@@ -46,6 +47,11 @@ class CodeCharacters:
             )
 
 
+def choice_values(choices: Any) -> set[Any]:
+    """The values of a field's choices, declared as ``SelectChoice`` or as (value, label) pairs."""
+    return {SelectChoice.from_input(c).value for c in choices or ()}
+
+
 class IdSelectField(SelectField):
     """A select of database ids; an id that is not offered is refused with a clear message."""
 
@@ -56,16 +62,16 @@ class IdSelectField(SelectField):
 
     def pre_validate(self, form: Any) -> None:
         if self.data is None:
-            if any(v in ("", None) for v, _label in self.choices):
+            if choice_values(self.choices) & {"", None}:
                 return
             raise ValidationError(REQUIRED)
-        if self.data not in {v for v, _label in self.choices}:
+        if self.data not in choice_values(self.choices):
             raise ValidationError(_l("Pilihan tidak valid."))
 
 
 class EnumSelectField(SelectField):
     def pre_validate(self, form: Any) -> None:
-        if self.data not in {v for v, _label in self.choices}:
+        if self.data not in choice_values(self.choices):
             raise ValidationError(_l("Pilihan tidak valid."))
 
 
@@ -79,11 +85,21 @@ def _int_or_none(value: Any) -> int | None:
 
 
 class LocalDateTimeField(DateTimeLocalField):
-    """A ``datetime-local`` input with an Indonesian message for a bad value."""
+    """A ``datetime-local`` input with an Indonesian message for a bad value.
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Tanggal dan jam tidak valid (format TTTT-BB-HH JJ:MM).")) from None
+    Browsers send ``2026-03-02T08:00`` (with seconds when they are not zero);
+    where the input falls back to plain text people type ``2026-03-02 08:00``,
+    as the message suggests. All of these are accepted.
+    """
+
+    FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("format", self.FORMATS)
+        kwargs.setdefault(
+            "invalid_value_message", _l("Tanggal dan jam tidak valid (format TTTT-BB-HH JJ:MM).")
+        )
+        if validators is None:
+            # InputRequired, not DataRequired: a value that does not parse keeps its own message
+            validators = [InputRequired(message=REQUIRED)]
+        super().__init__(label, validators, **kwargs)

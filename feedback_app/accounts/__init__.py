@@ -19,10 +19,12 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        """The signed-in user; a deactivated account is signed out at its next request."""
         try:
-            return db.get(User, int(user_id))
+            user = db.get(User, int(user_id))
         except ValueError:
             return None
+        return user if user is not None and user.active else None
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.create_admin)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import Email, Optional, ValidationError
 
-from feedback_app.accounts.passwords import MIN_LENGTH
+from feedback_app.accounts.passwords import password_problem
 from feedback_app.forms import EnumSelectField, IdSelectField, max_length, required, text_field
 from feedback_app.models import Role
 
@@ -31,13 +31,9 @@ class LoginForm(FlaskForm):
 
 class StrongPassword:
     def __call__(self, form: FlaskForm, field: PasswordField) -> None:
-        value = field.data or ""
-        if not value:
-            return
-        if len(value) < MIN_LENGTH:
-            raise ValidationError(_l("Kata sandi minimal %(n)d karakter.", n=MIN_LENGTH))
-        if len(set(value)) < 5:
-            raise ValidationError(_l("Kata sandi terlalu mudah ditebak."))
+        problem = password_problem(field.data) if field.data else None
+        if problem is not None:
+            raise ValidationError(problem)
 
 
 class UserForm(FlaskForm):

@@ -1,7 +1,12 @@
 """Password hashing with argon2id (the OWASP first choice)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 
 _hasher = PasswordHasher()
 
@@ -9,6 +14,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 MIN_LENGTH = 10
+
+
+def password_problem(password: str) -> Any | None:
+    """Why a new password is refused (a translatable message), or None when it is good enough."""
+    if len(password) < MIN_LENGTH:
+        return _l("Kata sandi minimal %(n)d karakter.", n=MIN_LENGTH)
+    if len(set(password)) < 5:
+        return _l("Kata sandi terlalu mudah ditebak.")
+    return None
 
 
 def hash_password(password: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -74,12 +75,21 @@ def _prepare_user(form: UserForm, obj: User | None) -> None:
     form.role.choices = [(r.value, ROLE_LABELS[r]) for r in _assignable_roles()]
     if current_user.role == Role.ADMIN:
         form.agency_id.choices = [BLANK, *agency_choices()]
+        _keep_choice(form.agency_id, obj and obj.agency)
     else:
         del form.agency_id
     units = unit_choices()
     # A unit-limited manager can only hand out accounts inside their subtree.
     form.unit_id.choices = units if current_user.unit_id is not None else [BLANK, *units]
+    _keep_choice(form.unit_id, obj and obj.unit)
     form.employee_id.choices = [BLANK, *employee_choices()]
+    _keep_choice(form.employee_id, obj and obj.employee)
+
+
+def _keep_choice(field: Any, current: Any) -> None:
+    """Keep a user's deactivated agency, unit or employee selectable when editing them."""
+    if current is not None and current.id not in {value for value, _label in field.choices}:
+        field.choices.append((current.id, current.name))
 
 
 def _load_user(form: UserForm, obj: User) -> None:
@@ -172,7 +182,12 @@ USERS = Entity(
         Column(_l("Nama"), lambda u: u.name),
         Column(_l("Peran"), lambda u: ROLE_LABELS[u.role]),
         Column(_l("Cakupan"), _scope_label),
-        Column(_l("Masuk terakhir"), lambda u: u.last_login_at or "—"),
+        Column(
+            _l("Masuk terakhir"),
+            lambda u: (
+                format_datetime(u.last_login_at, "dd MMM yyyy HH:mm") if u.last_login_at else "—"
+            ),
+        ),
     ],
     search=[User.email, User.name],
     order_by=[User.email],
@@ -184,4 +199,3 @@ USERS = Entity(
     save=_save_user,
 )
 register(bp, USERS)
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from feedback_app.forms import (
@@ -32,9 +33,9 @@ UNIT_KIND_LABELS = {
 }
 
 TIMEZONE_CHOICES = [
-    (TimeZone.WIB.value, _l("WIB (Asia/Jakarta)")),
-    (TimeZone.WITA.value, _l("WITA (Asia/Makassar)")),
-    (TimeZone.WIT.value, _l("WIT (Asia/Jayapura)")),
+    SelectChoice(TimeZone.WIB.value, _l("WIB (Asia/Jakarta)")),
+    SelectChoice(TimeZone.WITA.value, _l("WITA (Asia/Makassar)")),
+    SelectChoice(TimeZone.WIT.value, _l("WIT (Asia/Jayapura)")),
 ]
 
 
@@ -48,7 +49,8 @@ class UnitForm(FlaskForm):
     agency_id = IdSelectField(_l("Instansi"))
     parent_id = IdSelectField(_l("Unit induk"))
     kind = EnumSelectField(
-        _l("Jenis unit"), choices=[(k.value, label) for k, label in UNIT_KIND_LABELS.items()]
+        _l("Jenis unit"),
+        choices=[SelectChoice(k.value, label) for k, label in UNIT_KIND_LABELS.items()],
     )
     code = code_field(_l("Kode unit"))
     name = text_field(_l("Nama unit"))
@@ -92,15 +94,5 @@ class EmployeeForm(FlaskForm):
 class RosterEntryForm(FlaskForm):
     employee_id = IdSelectField(_l("Pegawai"))
     service_point_id = IdSelectField(_l("Loket"))
-    starts_at = LocalDateTimeField(
-        _l("Mulai"),
-        validators=[required()],
-        format="%Y-%m-%dT%H:%M",
-        description=_l("Waktu setempat unit loket."),
-    )
-    ends_at = LocalDateTimeField(
-        _l("Selesai"),
-        validators=[required()],
-        format="%Y-%m-%dT%H:%M",
-        description=_l("Waktu setempat unit loket."),
-    )
+    starts_at = LocalDateTimeField(_l("Mulai"), description=_l("Waktu setempat unit loket."))
+    ends_at = LocalDateTimeField(_l("Selesai"), description=_l("Waktu setempat unit loket."))

@@ -62,13 +62,17 @@ def parse_nip(raw: str, today: dt.date | None = None) -> Nip:
         birth = dt.datetime.strptime(number[0:8], "%Y%m%d").date()  # noqa: DTZ007
     except ValueError:
         raise NipError(
-            _l("Digit 1–8 (tanggal lahir, TTTTBBHH) '%(part)s' bukan tanggal yang valid.",
-               part=number[0:8])
+            _l(
+                "Digit 1–8 (tanggal lahir, TTTTBBHH) '%(part)s' bukan tanggal yang valid.",
+                part=number[0:8],
+            )
         ) from None
     if birth.year < 1940 or birth > today:
         raise NipError(
-            _l("Digit 1–8 (tanggal lahir) '%(part)s' berada di luar rentang yang mungkin.",
-               part=number[0:8])
+            _l(
+                "Digit 1–8 (tanggal lahir) '%(part)s' berada di luar rentang yang mungkin.",
+                part=number[0:8],
+            )
         )
 
     start_year = int(number[8:12])
@@ -78,23 +82,40 @@ def parse_nip(raw: str, today: dt.date | None = None) -> Nip:
         start_month: int | None = int(number[12:14])
         if not 1 <= start_month <= 12:
             raise NipError(
-                _l("Digit 13–14 (bulan TMT CPNS) '%(part)s' bukan bulan 01–12.",
-                   part=number[12:14])
+                _l("Digit 13–14 (bulan TMT CPNS) '%(part)s' bukan bulan 01–12.", part=number[12:14])
             )
     elif marker == "2":
         kind = PPPK
         start_month = None
     else:
         raise NipError(
-            _l("Digit 13 '%(part)s' tidak dikenal: NIP PNS memuat bulan TMT (01–12), "
-               "NIP PPPK memuat angka 2.", part=marker)
+            _l(
+                "Digit 13 '%(part)s' tidak dikenal: NIP PNS memuat bulan TMT (01–12), "
+                "NIP PPPK memuat angka 2.",
+                part=marker,
+            )
         )
 
     part_label = _l("tahun TMT CPNS") if kind == PNS else _l("tahun pengangkatan PPPK")
-    if start_year < birth.year + _MIN_AGE_AT_START or start_year > today.year:
+    # A PNS number carries the month too, so the age at appointment is checked to the month.
+    started = (start_year, start_month or 12)
+    if started < (birth.year + _MIN_AGE_AT_START, birth.month):
         raise NipError(
-            _l("Digit 9–12 (%(label)s) '%(part)s' tidak masuk akal untuk tanggal lahir %(birth)s.",
-               label=part_label, part=number[8:12], birth=number[0:8])
+            _l(
+                "Digit 9–12 (%(label)s) '%(part)s': pegawai belum berusia 18 tahun "
+                "menurut tanggal lahir %(birth)s.",
+                label=part_label,
+                part=number[8:12],
+                birth=number[0:8],
+            )
+        )
+    if start_year > today.year:
+        raise NipError(
+            _l(
+                "Digit 9–12 (%(label)s) '%(part)s' berada di masa depan.",
+                label=part_label,
+                part=number[8:12],
+            )
         )
     if start_month is not None and (start_year, start_month) > (today.year, today.month):
         raise NipError(
@@ -104,8 +125,11 @@ def parse_nip(raw: str, today: dt.date | None = None) -> Nip:
     gender_digit = number[14]
     if gender_digit not in "12":
         raise NipError(
-            _l("Digit 15 (jenis kelamin) harus 1 (laki-laki) atau 2 (perempuan), bukan '%(part)s'.",
-               part=gender_digit)
+            _l(
+                "Digit 15 (jenis kelamin) harus 1 (laki-laki) atau 2 (perempuan), "
+                "bukan '%(part)s'.",
+                part=gender_digit,
+            )
         )
     serial = int(number[15:18])
     if serial == 0:

@@ -86,12 +86,15 @@ def _prepare_unit(form: forms.UnitForm, obj: Unit | None) -> None:
     # A unit-limited user works inside their subtree: no new top-level units.
     if current_user.unit_id is None or (obj is not None and obj.id == current_user.unit_id):
         choices = [BLANK, *choices]
-    if obj is not None and obj.parent_id is not None and obj.parent_id not in {
-        c[0] for c in choices
-    }:
+    if (
+        obj is not None
+        and obj.parent_id is not None
+        and obj.parent_id not in {c[0] for c in choices}
+    ):
         choices.append((obj.parent_id, obj.parent.name))
     form.parent_id.choices = choices
-    if current_user.role == Role.ADMIN:
+    # A unit never moves to another agency: its counters, staff and answers stay behind.
+    if current_user.role == Role.ADMIN and obj is None:
         form.agency_id.choices = agency_choices()
     else:
         del form.agency_id
@@ -301,6 +304,13 @@ def _zone_of_point(service_point_id: int) -> ZoneInfo:
 def _prepare_roster(form: forms.RosterEntryForm, obj: RosterEntry | None) -> None:
     form.employee_id.choices = employee_choices()
     form.service_point_id.choices = service_point_choices()
+    # an entry of an employee or counter deactivated since stays editable
+    if obj is not None and obj.employee_id not in {c[0] for c in form.employee_id.choices}:
+        form.employee_id.choices.append((obj.employee_id, obj.employee.name))
+    if obj is not None and obj.service_point_id not in {
+        c[0] for c in form.service_point_id.choices
+    }:
+        form.service_point_id.choices.append((obj.service_point_id, obj.service_point.name))
 
 
 def _load_roster(form: forms.RosterEntryForm, obj: RosterEntry) -> None:
@@ -354,9 +364,11 @@ def _save_roster(form: forms.RosterEntryForm, obj: RosterEntry) -> None:
 
 
 def _local(moment: dt.datetime, entry: RosterEntry) -> str:
-    zone = ZoneInfo(entry.service_point.unit.timezone.iana)
-    local = moment.astimezone(zone)
-    return f"{format_datetime(local.replace(tzinfo=None), 'dd MMM yyyy HH:mm')} {entry.service_point.unit.timezone.value}"
+    """The time on the counter's own clock, with its zone (WIB, WITA or WIT)."""
+    timezone = entry.service_point.unit.timezone
+    local = moment.astimezone(ZoneInfo(timezone.iana))
+    # rebase=False: the value is already local; Babel must not shift it to its default zone
+    return f"{format_datetime(local, 'dd MMM yyyy HH:mm', rebase=False)} {timezone.value}"
 
 
 ROSTER = Entity(
@@ -371,7 +383,13 @@ ROSTER = Entity(
         Column(_l("Mulai"), lambda r: _local(r.starts_at, r)),
         Column(_l("Selesai"), lambda r: _local(r.ends_at, r)),
     ],
-    search=[],
+    search=[
+        select(Employee.name).where(Employee.id == RosterEntry.employee_id).scalar_subquery(),
+        select(Employee.nip).where(Employee.id == RosterEntry.employee_id).scalar_subquery(),
+        select(ServicePoint.name)
+        .where(ServicePoint.id == RosterEntry.service_point_id)
+        .scalar_subquery(),
+    ],
     order_by=[RosterEntry.starts_at.desc()],
     prepare=_prepare_roster,
     load=_load_roster,

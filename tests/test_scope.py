@@ -1,0 +1,353 @@
+"""Who reaches which management page: scope (404) before permission (403), for every URL.
+
+The URLs come from the application's url_map, so a page added through the
+shared list/edit views is checked here without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from feedback_app import create_app
+from feedback_app.crud import entity_for_endpoint
+from feedback_app.main import NAVIGATION
+from feedback_app.models import (
+    Agency,
+    Employee,
+    Role,
+    RosterEntry,
+    Service,
+    ServicePoint,
+    Unit,
+    User,
+)
+from tests.conftest import csrf_token
+from tests.factories import Factory
+
+
+def _url_map_app() -> Flask:
+    """An app built only to read its URL rules at collection time (it never connects)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": "sqlite://",
+            "SECRET_KEY": "collection-only-secret-key-0123456789abcdef",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+_RULES = list(_url_map_app().url_map.iter_rules())
+#: every list / new / edit / deactivate / activate endpoint of the shared management views
+MANAGEMENT = sorted({r.endpoint for r in _RULES if entity_for_endpoint(r.endpoint)})
+WITH_OBJECT = [
+    e for e in MANAGEMENT if entity_for_endpoint(e)[1] in ("edit", "deactivate", "activate")
+]
+#: blueprints that hold management pages: those of the main menu
+MANAGEMENT_BLUEPRINTS = {endpoint.split(".")[0] for endpoint, _label, _p in NAVIGATION}
+#: the only pages of those blueprints that an anonymous visitor may open
+PUBLIC = {"accounts.login"}
+
+EVERYONE = frozenset(Role)
+ORG_MANAGERS = frozenset({Role.ADMIN, Role.AGENCY_ADMIN})
+#: by endpoint prefix: (roles that may open the list, roles that may create/edit/(de)activate)
+EXPECTED_ACCESS = {
+    "organisation.agencies": (frozenset({Role.ADMIN}), frozenset({Role.ADMIN})),
+    "organisation.units": (EVERYONE, ORG_MANAGERS),
+    "organisation.service-points": (EVERYONE, ORG_MANAGERS),
+    "organisation.services": (EVERYONE, ORG_MANAGERS),
+    "organisation.employees": (EVERYONE, ORG_MANAGERS),
+    "organisation.roster": (EVERYONE, ORG_MANAGERS),
+    "accounts.users": (ORG_MANAGERS, ORG_MANAGERS),
+}
+
+
+def test_every_management_page_has_expectations():
+    prefixes = {e.rpartition("_")[0] for e in MANAGEMENT}
+    assert prefixes == set(EXPECTED_ACCESS), "add the new entity to EXPECTED_ACCESS"
+    assert len(MANAGEMENT) == 5 * len(EXPECTED_ACCESS)
+
+
+# --- the world every test looks at -------------------------------------------------------
+
+
+def sign_in(app: Flask, client: FlaskClient, user: User) -> None:
+    """Sign ``user`` in without the deliberately slow password check (tested in test_accounts)."""
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = app.login_manager._session_identifier_generator()
+    with client.session_transaction() as browser_session:
+        browser_session["_user_id"] = str(user.id)
+        browser_session["_fresh"] = True
+        browser_session["_id"] = identifier
+
+
+@dataclass
+class World:
+    """Agency A (units root → mine → below, and a sibling of mine) and agency B.
+
+    Every record's name carries where it lives: Qmine, Qbelow, Qsibling or Qother.
+    """
+
+    factory: Factory
+    agency_a: Agency
+    agency_b: Agency
+    units: dict[str, Unit]
+    objects: dict[type, dict[str, Any]] = field(default_factory=dict)
+    actors: dict[str, User] = field(default_factory=dict)
+
+    def add_objects(self, place: str, unit: Unit) -> None:
+        f = self.factory
+        tag = f"Q{place}"
+        point = f.service_point(unit, name=f"Loket {tag}")
+        employee = f.employee(unit, name=f"Pegawai {tag}")
+        found = {
+            Unit: unit,
+            ServicePoint: point,
+            Service: f.service(unit, name=f"Layanan {tag}"),
+            Employee: employee,
+            RosterEntry: f.roster(employee, point, dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)),
+            User: f.user(Role.DESIGNER, unit=unit, name=f"Pengguna {tag}"),
+        }
+        for model, obj in found.items():
+            self.objects.setdefault(model, {})[place] = obj
+
+
+@pytest.fixture()
+def world(factory: Factory) -> World:
+    agency_a = factory.agency(name="Instansi Qagency")
+    agency_b = factory.agency(name="Instansi Qother")
+    root = factory.unit(agency_a, name="Dinas Qroot")
+    mine = factory.unit(parent=root, name="Bidang Qmine")
+    units = {
+        "mine": mine,
+        "below": factory.unit(parent=mine, name="Seksi Qbelow"),
+        "sibling": factory.unit(parent=root, name="Bidang Qsibling"),
+        "other": factory.unit(agency_b, name="Dinas Qother"),
+    }
+    w = World(factory, agency_a, agency_b, units)
+    for place, unit in units.items():
+        w.add_objects(place, unit)
+    # agency-level records: a unit-limited user sees neither agency
+    w.objects[Agency] = {
+        "mine": agency_a,
+        "below": agency_a,
+        "sibling": agency_a,
+        "other": agency_b,
+    }
+    w.actors = {
+        "admin": factory.user(Role.ADMIN, name="Admin Sistem"),
+        "agency_admin": factory.user(Role.AGENCY_ADMIN, agency=agency_a, name="Admin Instansi"),
+        "unit_admin": factory.user(Role.AGENCY_ADMIN, unit=mine, name="Admin Bidang"),
+        "designer": factory.user(Role.DESIGNER, agency=agency_a, name="Perancang"),
+        "agency_head": factory.user(Role.AGENCY_HEAD, agency=agency_a, name="Kepala Instansi"),
+        "unit_head": factory.user(Role.UNIT_HEAD, unit=mine, name="Kepala Bidang"),
+    }
+    return w
+
+
+def visible(actor: User, model: type, place: str) -> bool:
+    """The scope rule, stated independently of the code under test."""
+    if actor.role == Role.ADMIN:
+        return True
+    if place == "other":
+        return False
+    if actor.unit_id is None:
+        return True
+    return model is not Agency and place in ("mine", "below")
+
+
+def may(actor: User, endpoint: str) -> bool:
+    viewers, managers = EXPECTED_ACCESS[endpoint.rpartition("_")[0]]
+    action = endpoint.rpartition("_")[2]
+    return actor.role in (viewers if action == "list" else managers)
+
+
+def model_of(endpoint: str) -> type:
+    return entity_for_endpoint(endpoint)[0].model
+
+
+def request(app: Flask, client: FlaskClient, endpoint: str, obj: Any = None, token: str = ""):
+    """Open ``endpoint`` the way its page is used: GET a page, POST a (de)activation button."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {"object_id": obj.id} if "object_id" in rule.arguments else {}
+    url = app.url_map.bind("localhost").build(endpoint, values)
+    if "GET" in rule.methods:
+        return client.get(url)
+    return client.post(url, data={"csrf_token": token})
+
+
+def active_in_db(session: Session, obj: Any) -> bool:
+    session.expire_all()
+    return session.get(type(obj), obj.id).active
+
+
+def prepare_target(session: Session, endpoint: str, obj: Any) -> None:
+    """An activate button is only offered on an inactive record."""
+    if endpoint.endswith("_activate"):
+        obj.active = False
+        session.flush()
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", MANAGEMENT)
+def test_anonymous_visitors_are_sent_to_the_login_page(app, client, world, session, endpoint):
+    target = world.objects[model_of(endpoint)]["mine"]
+    prepare_target(session, endpoint, target)
+    before = active_in_db(session, target)
+    response = request(app, client, endpoint, target, csrf_token(client, "/login"))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert active_in_db(session, target) == before
+
+
+def test_every_page_of_the_management_areas_needs_a_login(app, client, world):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0]
+        if blueprint not in MANAGEMENT_BLUEPRINTS or rule.endpoint in PUBLIC:
+            continue
+        if "GET" not in rule.methods or rule.arguments - {"object_id"}:
+            continue
+        url = app.url_map.bind("localhost").build(rule.endpoint, {"object_id": 1})
+        response = client.get(url)
+        assert response.status_code == 302, rule.endpoint
+        assert response.headers["Location"].startswith("/login"), rule.endpoint
+        checked += 1
+    assert checked >= 3 * len(EXPECTED_ACCESS)
+
+
+@pytest.mark.parametrize("endpoint", WITH_OBJECT)
+def test_records_of_another_agency_do_not_exist_for_a_user(app, client, world, session, endpoint):
+    target = world.objects[model_of(endpoint)]["other"]
+    prepare_target(session, endpoint, target)
+    before = active_in_db(session, target)
+    for name in ("agency_admin", "unit_admin", "designer", "agency_head", "unit_head"):
+        sign_in(app, client, world.actors[name])
+        response = request(app, client, endpoint, target, csrf_token(client, "/"))
+        assert response.status_code == 404, name
+        assert "Halaman tidak ditemukan" in response.get_data(as_text=True)
+    assert active_in_db(session, target) == before
+
+
+@pytest.mark.parametrize("endpoint", WITH_OBJECT)
+def test_records_of_a_sibling_unit_do_not_exist_for_a_unit_limited_user(
+    app, client, world, session, endpoint
+):
+    target = world.objects[model_of(endpoint)]["sibling"]
+    prepare_target(session, endpoint, target)
+    before = active_in_db(session, target)
+    for name in ("unit_admin", "unit_head"):
+        sign_in(app, client, world.actors[name])
+        response = request(app, client, endpoint, target, csrf_token(client, "/"))
+        assert response.status_code == 404, name
+    assert active_in_db(session, target) == before
+
+
+@pytest.mark.parametrize("endpoint", MANAGEMENT)
+def test_roles_without_the_permission_are_refused(app, client, world, session, endpoint):
+    model = model_of(endpoint)
+    refused = [a for a in world.actors.values() if not may(a, endpoint)]
+    for actor in refused:
+        # an object the actor can see, so the refusal is about the permission, not the scope
+        place = "mine" if visible(actor, model, "mine") else None
+        if place is None:
+            continue
+        target = world.objects[model][place]
+        sign_in(app, client, actor)
+        response = request(app, client, endpoint, target, csrf_token(client, "/"))
+        assert response.status_code == 403, actor.role
+        assert "Anda tidak memiliki akses" in response.get_data(as_text=True)
+        assert active_in_db(session, target)
+
+
+@pytest.mark.parametrize("endpoint", MANAGEMENT)
+def test_allowed_users_reach_the_page_and_act(app, client, world, session, endpoint):
+    model = model_of(endpoint)
+    allowed = [a for a in world.actors.values() if may(a, endpoint)]
+    assert allowed
+    for actor in allowed:
+        place = "below" if visible(actor, model, "below") else None
+        if place is None:  # agencies for a unit-limited agency admin: nothing to act on
+            continue
+        target = world.objects[model][place]
+        prepare_target(session, endpoint, target)
+        sign_in(app, client, actor)
+        response = request(app, client, endpoint, target, csrf_token(client, "/"))
+        action = endpoint.rpartition("_")[2]
+        if action in ("deactivate", "activate"):
+            assert response.status_code == 302, actor.role
+            assert active_in_db(session, target) == (action == "activate")
+            target.active = True
+            session.flush()
+        else:
+            assert response.status_code == 200, actor.role
+
+
+LIST_PAGES = [e for e in MANAGEMENT if e.endswith("_list")]
+FORM_PAGES = [e for e in MANAGEMENT if e.endswith(("_new", "_edit"))]
+
+
+def _never_shown(actor: User) -> list[str]:
+    if actor.role == Role.ADMIN:
+        return []
+    return ["Qother", "Qsibling"] if actor.unit_id is not None else ["Qother"]
+
+
+@pytest.mark.parametrize("endpoint", LIST_PAGES)
+def test_lists_show_only_rows_in_the_users_scope(app, client, world, endpoint):
+    for actor in world.actors.values():
+        if not may(actor, endpoint):
+            continue
+        sign_in(app, client, actor)
+        page = client.get(
+            app.url_map.bind("localhost").build(endpoint, {"inactive": "1"})
+        ).get_data(as_text=True)
+        if endpoint != "organisation.agencies_list":
+            assert "Qmine" in page and "Qbelow" in page, actor.role
+        for hidden in _never_shown(actor):
+            assert hidden not in page, (actor.role, hidden)
+        if actor.role == Role.ADMIN:
+            assert "Qother" in page
+
+
+@pytest.mark.parametrize("endpoint", FORM_PAGES)
+def test_select_choices_offer_only_the_users_scope(app, client, world, endpoint):
+    model = model_of(endpoint)
+    for actor in world.actors.values():
+        if not may(actor, endpoint) or not visible(actor, model, "mine"):
+            continue
+        sign_in(app, client, actor)
+        response = request(app, client, endpoint, world.objects[model]["mine"])
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        for hidden in _never_shown(actor):
+            assert hidden not in page, (actor.role, hidden)
+        if model is not Agency and endpoint.endswith("_new"):
+            assert "Qmine" in page and "Qbelow" in page, actor.role
+
+
+def test_a_unit_limited_manager_cannot_pick_a_sibling_unit_by_its_id(app, client, world, session):
+    sign_in(app, client, world.actors["unit_admin"])
+    sibling = world.units["sibling"]
+    response = client.post(
+        "/org/service-points/new",
+        data={
+            "csrf_token": csrf_token(client, "/org/service-points/new"),
+            "unit_id": sibling.id,
+            "code": "LOKET-X",
+            "name": "Loket Selundupan",
+        },
+    )
+    assert response.status_code == 422
+    assert "Pilihan tidak valid." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.query(ServicePoint).filter_by(name="Loket Selundupan").count() == 0
