@@ -31,6 +31,19 @@ DEFAULTS = {
     "PAGE_SIZE": 50,
     # largest organisation file accepted by the import page
     "IMPORT_MAX_ROWS": 20000,
+    # public form: where the app is reached by citizens (posters print it); default: request host
+    "PUBLIC_BASE_URL": None,
+    # submissions from these ranges (the office network) are flagged, e.g. ["10.20.0.0/16"]
+    "STAFF_NETWORKS": [],
+    # this many identical answers at one counter within the window are flagged
+    "ABUSE_BURST_SIZE": 4,
+    "ABUSE_BURST_WINDOW_SECONDS": 180,
+    # single-use transaction codes
+    "CODE_TTL_HOURS": 24,
+    # kiosk: seconds on the thank-you page before the form comes back
+    "KIOSK_RESET_SECONDS": 6,
+    # contact details left with a complaint are deleted after this many days
+    "CONTACT_RETENTION_DAYS": 90,
 }
 
 

@@ -46,7 +46,7 @@ def stored(session) -> int:
 
 def test_answer_and_thank_you(client, session, counter):
     url = f"/s/{counter['link'].token}"
-    page = client.get(url)
+    page = client.get(url + "?c=qr")  # as encoded in the poster's QR code
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Loket 1" in html and "Perekaman KTP-el" in html
@@ -74,6 +74,8 @@ def test_double_submit_stores_once(client, session, counter):
     assert client.post(url, data=data).status_code == 303
     assert client.post(url, data=data).status_code == 303  # a double tap or refresh
     assert stored(session) == 1
+    # typed from the poster rather than scanned
+    assert session.scalars(select(Response)).one().channel == Channel.LINK
 
 
 def test_missing_answer_keeps_the_others(client, session, counter):
@@ -155,7 +157,7 @@ def test_honeypot_stores_nothing(client, session, counter):
     url = f"/s/{counter['link'].token}"
     fields = form_fields(client.get(url).get_data(as_text=True))
     data = {**fields, **answers(counter["service"].id), "website": "http://spam.example"}
-    assert client.post(url, data=data).status_code == 302
+    assert client.post(url, data=data).status_code == 303
     assert stored(session) == 0
 
 

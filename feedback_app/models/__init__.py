@@ -13,17 +13,20 @@ from feedback_app.models.organisation import (
     subtree_ids,
 )
 from feedback_app.models.responses import (
+    ApiToken,
     Channel,
     LinkKind,
     PublicLink,
     Response,
     ResponseContact,
+    TransactionCode,
 )
 from feedback_app.models.survey import Survey, SurveyStatus, SurveyVersion
 
 __all__ = [
     "ROLE_PERMISSIONS",
     "Agency",
+    "ApiToken",
     "Channel",
     "LinkKind",
     "PublicLink",
@@ -39,6 +42,7 @@ __all__ = [
     "Service",
     "ServicePoint",
     "TimeZone",
+    "TransactionCode",
     "Unit",
     "UnitKind",
     "User",

@@ -33,6 +33,8 @@ class LinkKind(enum.StrEnum):
     COUNTER = "counter"
     #: an officer's nameplate: attributes the response to them directly
     NAMEPLATE = "nameplate"
+    #: a tablet at the exit; the token is the device's secret, never printed
+    KIOSK = "kiosk"
 
 
 class PublicLink(Base):
@@ -41,7 +43,8 @@ class PublicLink(Base):
     __tablename__ = "public_links"
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'counter' AND service_point_id IS NOT NULL AND employee_id IS NULL)"
+            "(kind IN ('counter', 'kiosk') AND service_point_id IS NOT NULL"
+            " AND employee_id IS NULL)"
             " OR (kind = 'nameplate' AND employee_id IS NOT NULL)",
             name="target_matches_kind",
         ),
@@ -72,6 +75,8 @@ class PublicLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
     #: set when a new token replaced this one; the old address then says so
     retired_at: Mapped[dt.datetime | None] = mapped_column()
+    #: what the admin calls a kiosk device ("Tablet pintu keluar")
+    label: Mapped[str | None] = mapped_column(String(100))
 
     service_point: Mapped[ServicePoint | None] = relationship()
     employee: Mapped[Employee | None] = relationship()
@@ -94,6 +99,7 @@ class Response(Base):
     __table_args__ = (
         Index("ix_responses_unit_time", "unit_id", "submitted_at"),
         Index("ix_responses_agency_time", "agency_id", "submitted_at"),
+        Index("ix_responses_point_digest", "service_point_id", "answers_digest", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +129,8 @@ class Response(Base):
     #: kept, shown to admins, excluded from scores unless asked for
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     flag_reason: Mapped[str | None] = mapped_column(String(200))
+    #: sha256 of the canonical answers, to spot bursts of identical submissions
+    answers_digest: Mapped[str] = mapped_column(String(64), nullable=False)
 
     def __repr__(self) -> str:
         return f"<Response {self.id} unit {self.unit_id}>"
@@ -148,3 +156,56 @@ class ResponseContact(Base):
 
     def __repr__(self) -> str:
         return f"<ResponseContact for {self.response_id}>"
+
+
+class TransactionCode(Base):
+    """A single-use code minted for one finished service (queue ticket or counter display).
+
+    It opens the form with counter, officer and service already set, works
+    once, and expires.
+    """
+
+    __tablename__ = "transaction_codes"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: short enough to print on a queue ticket and type on a phone
+    code: Mapped[str] = mapped_column(String(16), unique=True, default=new_token, nullable=False)
+    service_point_id: Mapped[int] = mapped_column(
+        ForeignKey("service_points.id"), index=True, nullable=False
+    )
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    #: who minted it: a signed-in officer, or a queue machine's API token
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"), unique=True)
+
+    service_point: Mapped[ServicePoint] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TransactionCode {self.code}>"
+
+
+class ApiToken(Base):
+    """A machine's credential (queue machine, reporting system); only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True, nullable=False)
+    #: limits the token to one unit subtree, like a user's scope
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: sha256 of the secret; the secret itself is shown once at creation
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name!r}>"

@@ -17,6 +17,11 @@ def public_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/s/{token}"
 
 
+def qr_url(base_url: str, token: str) -> str:
+    """What the QR code encodes: the short link, marked so responses count as scanned."""
+    return public_url(base_url, token) + "?c=qr"
+
+
 def display_url(url: str) -> str:
     """What is printed under the QR code: no scheme, nothing to mistype."""
     parts = urlsplit(url)
@@ -25,15 +30,14 @@ def display_url(url: str) -> str:
 
 def poster_info(session: Session, point: ServicePoint, base_url: str) -> PosterInfo:
     link = ensure_counter_link(session, point)
-    url = public_url(base_url, link.token)
     unit = point.unit
     return PosterInfo(
         agency=unit.agency.name,
         unit=unit.name,
         counter=point.name,
         location=point.location,
-        url=url,
-        display_url=display_url(url),
+        url=qr_url(base_url, link.token),
+        display_url=display_url(public_url(base_url, link.token)),
         duration_hint="± 1 menit",
     )
 

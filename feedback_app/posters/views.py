@@ -25,7 +25,7 @@ from exports.qr import qr_png, qr_svg
 from feedback_app.accounts.access import get_or_404, require, visible_unit_ids
 from feedback_app.db import db
 from feedback_app.models import Agency, Permission, Role, ServicePoint, Unit, subtree_ids
-from feedback_app.posters.service import poster_info, poster_infos, public_url
+from feedback_app.posters.service import poster_info, poster_infos, public_url, qr_url
 from feedback_app.public.links import ensure_counter_link, regenerate_counter_link
 
 bp = Blueprint("posters", __name__, url_prefix="/org")
@@ -58,7 +58,7 @@ def counter_link(object_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for(".counter_link", object_id=point.id))
     link = ensure_counter_link(db, point)
     url = public_url(base_url(), link.token)
-    svg = qr_svg(url, box_size=6).decode()
+    svg = qr_svg(qr_url(base_url(), link.token), box_size=6).decode()
     return render_template(
         "posters/link.html",
         point=point,
@@ -76,7 +76,7 @@ def counter_qr(object_id: int, fmt: str):  # type: ignore[no-untyped-def]
     point = get_or_404(ServicePoint, object_id)
     if fmt not in ("png", "svg"):
         abort(404)
-    url = public_url(base_url(), ensure_counter_link(db, point).token)
+    url = qr_url(base_url(), ensure_counter_link(db, point).token)
     data = qr_png(url, box_size=16) if fmt == "png" else qr_svg(url)
     return send_file(
         io.BytesIO(data),

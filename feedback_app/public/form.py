@@ -44,21 +44,33 @@ class Evaluation:
     service_id: int | None
 
 
+def _service_keys(definition: SurveyDefinition) -> list[str]:
+    return [q.key for q in definition.questions if isinstance(q, ServiceQuestion)]
+
+
 def evaluate(
-    definition: SurveyDefinition, raw: Mapping[str, Any], services: Iterable[Service]
+    definition: SurveyDefinition,
+    raw: Mapping[str, Any],
+    services: Iterable[Service],
+    *,
+    preset_service_id: int | None = None,
 ) -> Evaluation:
     submission = {name: raw.getlist(name) for name in raw} if hasattr(raw, "getlist") else raw
     submission = {
         name: values[0] if isinstance(values, list) and len(values) == 1 else values
         for name, values in submission.items()
     }
+    if preset_service_id is not None:
+        # a transaction code already says which service was given
+        for key in _service_keys(definition):
+            submission[key] = str(preset_service_id)
     result = evaluate_submission(
         definition, submission, context=form_context(services), ignore=FORM_FIELDS
     )
-    service_id = None
-    for question in definition.questions:
-        if isinstance(question, ServiceQuestion) and question.key in result.answers:
-            service_id = int(result.answers[question.key])
+    service_id = preset_service_id
+    for key in _service_keys(definition):
+        if key in result.answers:
+            service_id = int(result.answers[key])
     return Evaluation(result.answers, result.errors, result.unknown_keys, service_id)
 
 
@@ -93,6 +105,8 @@ def render_questions(
     errors: Mapping[str, Any],
     lang: str,
     services: Iterable[Service],
+    *,
+    skip_service: bool = False,
 ) -> list[ShownSection]:
     context = form_context(services)
     sections = []
@@ -100,6 +114,8 @@ def render_questions(
         shown = []
         for question in section.questions:
             if not question.is_applicable(context):
+                continue
+            if skip_service and isinstance(question, ServiceQuestion):
                 continue
             error = errors.get(question.key)
             shown.append(

@@ -1,13 +1,18 @@
 """The public survey form: GET renders, POST stores once, then thanks.
 
-A GET never writes. Each rendered form carries a signed key naming the
-link, survey version and the officers shown; the POST stores at most one
-response per key, so a double tap, back or refresh cannot store twice.
+Three ways in, one form: a counter or nameplate link (``/s/<token>``), a
+kiosk tablet (``/k/<token>``) and a single-use transaction code
+(``/c/<code>``). A GET never writes. Each rendered form carries a signed
+key naming the survey version, the channel and the officers shown; the
+POST stores at most one response per key, so a double tap, back or
+refresh cannot store twice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import (
@@ -36,8 +41,11 @@ from feedback_app.models import (
     Response,
     Service,
     ServicePoint,
+    SurveyVersion,
+    TransactionCode,
     Unit,
 )
+from feedback_app.public import abuse
 from feedback_app.public import form as survey_form
 from feedback_app.public.links import (
     assigned_survey,
@@ -47,34 +55,30 @@ from feedback_app.public.links import (
     on_duty,
 )
 
-bp = Blueprint("public", __name__, url_prefix="/s")
+bp = Blueprint("public", __name__)
 
 #: a form left open longer than this is re-rendered (answers kept) instead of stored
 FORM_MAX_AGE = 24 * 3600
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-form")
-
-
+@dataclass
 class Target:
-    """What a public link resolves to right now."""
+    """Where a response will be credited, and with which survey."""
 
-    def __init__(self, link: PublicLink) -> None:
-        now = utcnow()
-        self.link = link
-        self.officers: list[Employee] = []
-        self.point: ServicePoint | None
-        if link.kind == LinkKind.NAMEPLATE:
-            assert link.employee is not None
-            self.officers = [link.employee]
-            self.point = duty_point(db, link.employee, now)
-            self.unit: Unit = self.point.unit if self.point else link.employee.unit
-        else:
-            assert link.service_point is not None
-            self.point = link.service_point
-            self.unit = self.point.unit
-            self.officers = on_duty(db, self.point, now)
+    unit: Unit
+    point: ServicePoint | None
+    officers: list[Employee]
+    channel: Channel
+    #: the URL the form posts to and the thank-you page
+    form_url: str
+    thanks_url: str
+    #: set by a transaction code: the citizen is not asked again
+    preset_service: Service | None = None
+    code: TransactionCode | None = None
+    version: SurveyVersion | None = field(init=False)
+    services: list[Service] = field(init=False)
+
+    def __post_init__(self) -> None:
         self.version = current_version(db, assigned_survey(db, self.unit, self.point))
         self.services = list(
             db.scalars(
@@ -90,41 +94,131 @@ class Target:
         return self.unit.active and point_ok and self.version is not None
 
 
-def _load(token: str) -> Target | Any:
-    link = find_link(db, token)
-    if link is None:
-        abort(404)
-    if link.retired_at is not None:
-        return render_template("public/retired.html"), 410
-    target = Target(link)
-    if not target.available:
-        return render_template("public/unavailable.html", target=target), 404
-    return target
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-form")
 
 
 def _language() -> str:
     return str(get_locale() or "id")
 
 
+# --- resolving the three ways in ------------------------------------------------
+
+
+def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
+    link = find_link(db, token)
+    if link is None or link.kind not in kinds:
+        abort(404)
+    if link.retired_at is not None:
+        return render_template("public/retired.html", lang=_language()), 410
+    now = utcnow()
+    if link.kind == LinkKind.NAMEPLATE:
+        assert link.employee is not None
+        point = duty_point(db, link.employee, now)
+        unit = point.unit if point else link.employee.unit
+        officers = [link.employee]
+    else:
+        point = link.service_point
+        assert point is not None
+        unit = point.unit
+        officers = on_duty(db, point, now)
+    kiosk = link.kind == LinkKind.KIOSK
+    endpoint = "public.kiosk" if kiosk else "public.form"
+    return _checked(
+        Target(
+            unit=unit,
+            point=point,
+            officers=officers,
+            channel=Channel.KIOSK if kiosk else Channel.QR,
+            form_url=url_for(endpoint, token=link.token),
+            thanks_url=url_for(f"{endpoint}_thanks", token=link.token),
+        )
+    )
+
+
+def _code_target(code: str) -> Target | Any:
+    found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
+    if found is None:
+        abort(404)
+    point = found.service_point
+    if found.used_at is not None or found.expires_at <= utcnow():
+        general = db.scalar(
+            select(PublicLink).where(
+                PublicLink.service_point_id == point.id,
+                PublicLink.kind == LinkKind.COUNTER,
+                PublicLink.retired_at.is_(None),
+            )
+        )
+        return (
+            render_template(
+                "public/code_spent.html",
+                used=found.used_at is not None,
+                point=point,
+                general=general,
+                lang=_language(),
+            ),
+            410,
+        )
+    return _checked(
+        Target(
+            unit=point.unit,
+            point=point,
+            officers=[found.employee] if found.employee else [],
+            channel=Channel.CODE,
+            form_url=url_for("public.code", code=found.code),
+            thanks_url=url_for("public.code_thanks", code=found.code),
+            preset_service=db.get(Service, found.service_id) if found.service_id else None,
+            code=found,
+        )
+    )
+
+
+def _checked(target: Target) -> Target | Any:
+    if not target.available:
+        return render_template("public/unavailable.html", lang=_language()), 404
+    return target
+
+
+# --- rendering and accepting ----------------------------------------------------
+
+
+def _new_form_key(target: Target, channel: Channel) -> str:
+    return _serializer().dumps(
+        {
+            "k": uuid.uuid4().hex,
+            "v": target.version.id,  # type: ignore[union-attr]
+            "c": channel.value,
+            "o": [e.id for e in target.officers],
+        }
+    )
+
+
 def _render(
     target: Target,
     *,
-    answers: dict,
-    errors: dict,
     form_key: str,
+    kept: dict | None = None,
+    errors: dict | None = None,
     notice: str | None = None,
     status: int = 200,
-):  # noqa: E501
-    definition = survey_form.definition_of(target.version)
+):  # type: ignore[no-untyped-def]
+    errors = errors or {}
+    kept = kept or {}
+    definition = survey_form.definition_of(target.version)  # type: ignore[arg-type]
     return (
         render_template(
             "public/form.html",
             target=target,
             questions=survey_form.render_questions(
-                definition, answers, errors, _language(), target.services
+                definition,
+                kept,
+                errors,
+                _language(),
+                target.services,
+                skip_service=target.preset_service is not None,
             ),
             officers=target.officers,
-            chosen_officer=answers.get("officer"),
+            chosen_officer=kept.get("officer"),
             has_errors=bool(errors),
             errors_officer="_officer" in errors,
             form_key=form_key,
@@ -136,65 +230,70 @@ def _render(
     )
 
 
-def _new_form_key(target: Target) -> str:
-    return _serializer().dumps(
-        {
-            "k": uuid.uuid4().hex,
-            "l": target.link.id,
-            "v": target.version.id,  # type: ignore[union-attr]
-            "o": [e.id for e in target.officers],
-        }
-    )
-
-
-@bp.get("/<token>")
-def form(token: str):  # type: ignore[no-untyped-def]
-    target = _load(token)
+def _show(target: Target | Any, channel: Channel | None = None):  # type: ignore[no-untyped-def]
     if not isinstance(target, Target):
         return target
-    return _render(target, answers={}, errors={}, form_key=_new_form_key(target))
+    return _render(target, form_key=_new_form_key(target, channel or target.channel))
 
 
-@bp.post("/<token>")
-@csrf.exempt  # checked below, so an expired token re-renders the answers instead of a 400
-def submit(token: str):  # type: ignore[no-untyped-def]
-    target = _load(token)
+def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
     if not isinstance(target, Target):
         return target
     raw = request.form
     # A bot filled the field people never see: pretend success, store nothing.
     if raw.get("website"):
-        return redirect(url_for(".thanks", token=token))
+        return redirect(target.thanks_url, code=303)
     try:
         key = _serializer().loads(raw.get("form_key", ""), max_age=FORM_MAX_AGE)
-    except BadSignature:
-        key = None
-    if key is None or key.get("l") != target.link.id:
-        # The form is too old or not ours: show a fresh one with the answers kept.
-        return _stale(target, raw)
-    try:
         validate_csrf(raw.get("csrf_token"))
-    except ValidationError:
-        return _stale(target, raw)
-    if key.get("v") != target.version.id:  # type: ignore[union-attr]
-        # The survey was republished while the form was open.
-        return _stale(target, raw)
-
-    definition = survey_form.definition_of(target.version)
-    result = survey_form.evaluate(definition, raw, target.services)
-    officer_id = _officer_choice(raw, key)
-    if result.errors or officer_id is False:
-        errors = dict(result.errors)
-        if officer_id is False:
-            errors["_officer"] = "officer"
+    except (BadSignature, ValidationError):
+        key = None
+    if key is None or key.get("v") != target.version.id:  # type: ignore[union-attr]
+        # Too old, not ours, or the survey was republished meanwhile: ask again, answers kept.
         return _render(
             target,
-            answers=survey_form.kept_answers(raw),
-            errors=errors,
+            form_key=_new_form_key(target, target.channel),
+            kept=survey_form.kept_answers(raw),
+            notice="stale",
+            status=409,
+        )
+    if db.scalar(select(Response.id).where(Response.idempotency_key == key["k"])):
+        return redirect(target.thanks_url, code=303)  # stored by an earlier tap
+
+    definition = survey_form.definition_of(target.version)  # type: ignore[arg-type]
+    preset = target.preset_service
+    result = survey_form.evaluate(
+        definition, raw, target.services, preset_service_id=preset.id if preset else None
+    )
+    officer_id = _officer_choice(raw, key)
+    if result.errors or result.unknown_keys or officer_id is False:
+        errors: dict[str, Any] = dict(result.errors)
+        if officer_id is False:
+            errors["_officer"] = True
+        return _render(
+            target,
             form_key=raw["form_key"],
+            kept=survey_form.kept_answers(raw),
+            errors=errors,
+            notice="unknown" if result.unknown_keys and not errors else None,
             status=422,
         )
 
+    now = utcnow()
+    digest = abuse.answers_digest(result.answers)
+    config = current_app.config
+    reason = None
+    if target.channel != Channel.KIOSK:
+        reason = abuse.flag_reason(
+            db,
+            service_point_id=target.point.id if target.point else None,
+            digest=digest,
+            now=now,
+            remote_addr=request.remote_addr,
+            staff_networks=config["STAFF_NETWORKS"],
+            burst_window=dt.timedelta(seconds=config["ABUSE_BURST_WINDOW_SECONDS"]),
+            burst_size=config["ABUSE_BURST_SIZE"],
+        )
     response = Response(
         agency_id=target.unit.agency_id,
         unit_id=target.unit.id,
@@ -202,25 +301,31 @@ def submit(token: str):  # type: ignore[no-untyped-def]
         service_id=result.service_id,
         employee_id=officer_id or None,
         survey_version_id=target.version.id,  # type: ignore[union-attr]
-        channel=Channel.QR,
+        channel=Channel(key["c"]),
+        submitted_at=now,
         timezone=target.unit.timezone,
         language=_language(),
         answers=result.answers,
+        answers_digest=digest,
         idempotency_key=key["k"],
+        flagged=reason is not None,
+        flag_reason=reason,
     )
     try:
         with db.begin_nested():
             db.add(response)
+            if target.code is not None:
+                target.code.used_at = now
+                target.code.response_id = response.id
     except IntegrityError:
-        # Stored already by an earlier tap of the same form.
-        pass
-    return redirect(url_for(".thanks", token=token), code=303)
+        pass  # the same form was stored by a concurrent tap
+    return redirect(target.thanks_url, code=303)
 
 
 def _officer_choice(raw: Any, key: dict) -> int | None | bool:
-    """The officer the response is credited to: None for nobody, False for a forged id."""
+    """The officer credited: None for nobody, False for an id that was not offered."""
     shown: list[int] = key.get("o", [])
-    if len(shown) == 1 and "officer" not in raw:
+    if len(shown) == 1:
         return shown[0]
     choice = raw.get("officer", "")
     if choice in ("", "none"):
@@ -232,20 +337,63 @@ def _officer_choice(raw: Any, key: dict) -> int | None | bool:
     return officer if officer in shown else False
 
 
-def _stale(target: Target, raw: Any):  # type: ignore[no-untyped-def]
-    return _render(
-        target,
-        answers=survey_form.kept_answers(raw),
-        errors={},
-        form_key=_new_form_key(target),
-        notice="stale",
-        status=409,
+# --- routes ---------------------------------------------------------------------
+
+PUBLIC_KINDS = (LinkKind.COUNTER, LinkKind.NAMEPLATE)
+
+
+@bp.get("/s/<token>")
+def form(token: str):  # type: ignore[no-untyped-def]
+    # the poster's QR code carries ?c=qr; a typed short link does not
+    channel = Channel.QR if request.args.get("c") == "qr" else Channel.LINK
+    return _show(_link_target(token, PUBLIC_KINDS), channel)
+
+
+@bp.post("/s/<token>")
+@csrf.exempt  # checked in _accept, so an expired token re-renders the answers instead of a 400
+def submit(token: str):  # type: ignore[no-untyped-def]
+    return _accept(_link_target(token, PUBLIC_KINDS))
+
+
+@bp.get("/s/<token>/terima-kasih")
+def form_thanks(token: str):  # type: ignore[no-untyped-def]
+    target = _link_target(token, PUBLIC_KINDS)
+    if not isinstance(target, Target):
+        return target
+    return render_template("public/thanks.html", target=target, lang=_language())
+
+
+@bp.route("/k/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def kiosk(token: str):  # type: ignore[no-untyped-def]
+    target = _link_target(token, (LinkKind.KIOSK,))
+    return _accept(target) if request.method == "POST" else _show(target)
+
+
+@bp.get("/k/<token>/terima-kasih")
+def kiosk_thanks(token: str):  # type: ignore[no-untyped-def]
+    target = _link_target(token, (LinkKind.KIOSK,))
+    if not isinstance(target, Target):
+        return target
+    return render_template(
+        "public/thanks.html",
+        target=target,
+        lang=_language(),
+        restart_url=target.form_url,
+        restart_seconds=current_app.config["KIOSK_RESET_SECONDS"],
     )
 
 
-@bp.get("/<token>/terima-kasih")
-def thanks(token: str):  # type: ignore[no-untyped-def]
-    target = _load(token)
-    if not isinstance(target, Target):
-        return target
-    return render_template("public/thanks.html", target=target, token=token, lang=_language())
+@bp.route("/c/<code>", methods=["GET", "POST"])
+@csrf.exempt
+def code(code: str):  # type: ignore[no-untyped-def]
+    target = _code_target(code)
+    return _accept(target) if request.method == "POST" else _show(target)
+
+
+@bp.get("/c/<code>/terima-kasih")
+def code_thanks(code: str):  # type: ignore[no-untyped-def]
+    found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
+    if found is None or found.used_at is None:
+        abort(404)
+    return render_template("public/thanks.html", target=found.service_point, lang=_language())

@@ -12,7 +12,6 @@ from alembic import op
 
 import feedback_app.db
 
-
 revision: str = "de77f080008c"
 down_revision: str | None = "fab44447ffdc"
 branch_labels: str | Sequence[str] | None = None
@@ -102,7 +101,8 @@ def upgrade() -> None:
         sa.Column("created_at", feedback_app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("retired_at", feedback_app.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "(kind = 'counter' AND service_point_id IS NOT NULL AND employee_id IS NULL) OR (kind = 'nameplate' AND employee_id IS NOT NULL)",
+            "(kind = 'counter' AND service_point_id IS NOT NULL AND employee_id IS NULL)"
+            " OR (kind = 'nameplate' AND employee_id IS NOT NULL)",
             name=op.f("ck_public_links_target_matches_kind"),
         ),
         sa.ForeignKeyConstraint(

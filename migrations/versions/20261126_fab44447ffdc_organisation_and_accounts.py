@@ -12,7 +12,6 @@ from alembic import op
 
 import feedback_app.db
 
-
 revision: str = "fab44447ffdc"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
