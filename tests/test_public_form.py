@@ -169,3 +169,69 @@ def test_unknown_and_retired_links(client, session, counter):
     assert retired.status_code == 410
     assert "sudah diganti" in retired.get_data(as_text=True)
     assert client.get(f"/s/{new.token}").status_code == 200
+
+
+def test_contact_is_kept_apart_only_when_asked(client, session, counter):
+    from feedback_app.models import ResponseContact
+
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    typed = {"contact_name": "Budi", "contact_phone": "0812 3456 7890"}
+    # typed but not ticked: nothing about the person is stored
+    client.post(url, data={**fields, **answers(counter["service"].id), **typed})
+    assert session.scalar(select(func.count()).select_from(ResponseContact)) == 0
+
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, **answers(counter["service"].id, "1"), **typed, "contact_wanted": "1"}
+    assert client.post(url, data=data).status_code == 303
+    contact = session.scalars(select(ResponseContact)).one()
+    assert contact.phone == "0812 3456 7890"
+    assert contact.delete_after > utcnow() + dt.timedelta(days=80)
+    rated = session.get(Response, contact.response_id)
+    assert "Budi" not in str(rated.answers)
+
+
+def test_contact_needs_a_way_to_reach(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {
+        **fields,
+        **answers(counter["service"].id),
+        "contact_wanted": "1",
+        "contact_phone": "abc",
+    }
+    page = client.post(url, data=data)
+    assert page.status_code == 422
+    assert "Nomor telepon tidak valid" in page.get_data(as_text=True)
+    assert stored(session) == 0
+
+
+def test_purge_removes_expired_contacts(app, client, session, counter):
+    from feedback_app.models import ResponseContact
+
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {
+        **fields,
+        **answers(counter["service"].id),
+        "contact_wanted": "1",
+        "contact_email": "warga@contoh.co.id",
+    }
+    client.post(url, data=data)
+    contact = session.scalars(select(ResponseContact)).one()
+    contact.delete_after = utcnow() - dt.timedelta(minutes=1)
+    session.flush()
+    result = app.test_cli_runner().invoke(args=["purge-contacts"])
+    assert "1 contact records deleted" in result.output
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ResponseContact)) == 0
+    assert stored(session) == 1  # the ratings stay
+
+
+def test_form_page_is_light_and_self_contained(client, counter):
+    import gzip
+
+    html = client.get(f"/s/{counter['link'].token}").get_data()
+    assert len(gzip.compress(html)) <= 30 * 1024
+    # no stylesheet, script, image or font from any other host
+    assert not re.search(rb'(src|href)="(https?:)?//', html)

@@ -15,7 +15,10 @@ from surveys.serialization import definition_from_json
 from surveys.submission import evaluate_submission
 
 #: fields of the public form that are not answers
-FORM_FIELDS = frozenset({"csrf_token", "form_key", "officer", "website"})
+FORM_FIELDS = frozenset(
+    {"csrf_token", "form_key", "officer", "website"}
+    | {"contact_wanted", "contact_name", "contact_phone", "contact_email"}
+)
 
 # Published versions never change, so each is parsed once per process.
 _published: dict[int, SurveyDefinition] = {}
@@ -79,7 +82,7 @@ def kept_answers(raw: Mapping[str, Any]) -> dict[str, list[str]]:
     return {
         name: [v[:5000] for v in raw.getlist(name)]
         for name in raw
-        if name not in FORM_FIELDS or name == "officer"
+        if name not in FORM_FIELDS or name == "officer" or name.startswith("contact_")
     }
 
 

@@ -47,6 +47,7 @@ from feedback_app.models import (
 )
 from feedback_app.public import abuse
 from feedback_app.public import form as survey_form
+from feedback_app.public.contact import contact_row, parse_contact
 from feedback_app.public.links import (
     assigned_survey,
     current_version,
@@ -219,8 +220,10 @@ def _render(
             ),
             officers=target.officers,
             chosen_officer=kept.get("officer"),
+            kept=kept,
             has_errors=bool(errors),
             errors_officer="_officer" in errors,
+            contact_errors={k: v for k, v in errors.items() if k.startswith("contact_")},
             form_key=form_key,
             csrf_token_value=generate_csrf(),
             notice=notice,
@@ -266,8 +269,9 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         definition, raw, target.services, preset_service_id=preset.id if preset else None
     )
     officer_id = _officer_choice(raw, key)
-    if result.errors or result.unknown_keys or officer_id is False:
-        errors: dict[str, Any] = dict(result.errors)
+    contact, contact_errors = parse_contact(raw)
+    if result.errors or result.unknown_keys or officer_id is False or contact_errors:
+        errors: dict[str, Any] = {**result.errors, **contact_errors}
         if officer_id is False:
             errors["_officer"] = True
         return _render(
@@ -314,6 +318,9 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
     try:
         with db.begin_nested():
             db.add(response)
+            db.flush()
+            if contact is not None:
+                db.add(contact_row(response.id, contact))
             if target.code is not None:
                 target.code.used_at = now
                 target.code.response_id = response.id
