@@ -328,7 +328,9 @@ class IkmResult:
         return self.ranked()[:count]
 
     def strongest(self, count: int = 3) -> list[ElementResult]:
-        return self.ranked()[::-1][:count]
+        """Answered elements from strongest down (ties in U1 … U9 order)."""
+        answered = [e for e in self.elements if e.nrr is not None]
+        return sorted(answered, key=lambda e: -e.nrr)[:count]  # type: ignore[operator]
 
 
 def element_result(key: str, aggregate: AggregateLike) -> ElementResult:

@@ -152,7 +152,7 @@ class _Reader:
     ) -> None:
         for name in data:
             if name not in allowed:
-                self.fail(f"{path}.{name}", "unknown_field", field=name, key=key)
+                self.fail(f"{path}.{name}" if path else name, "unknown_field", field=name, key=key)
         for name in sorted(required - set(data)):
             self.fail(path, "missing_field", field=name, key=key)
 

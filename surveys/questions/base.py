@@ -250,6 +250,8 @@ def strings(raw: RawValue) -> list[str]:
     items = list(raw) if isinstance(raw, list | tuple) else [raw]
     result = []
     for item in items:
+        if isinstance(item, list | tuple):
+            raise AnswerError(message("invalid_type"))
         value = scalar(item)
         if value is not None:
             result.append(value)
