@@ -29,9 +29,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from feedback_app import accounts, demo, imports, main, organisation, posters, public
+    from feedback_app import (
+        accounts,
+        api,
+        demo,
+        imports,
+        main,
+        organisation,
+        posters,
+        public,
+        staff,
+    )
 
-    for area in (main, accounts, organisation, imports, posters, public, demo):
+    for area in (main, accounts, organisation, imports, posters, public, staff, api, demo):
         area.init_app(app)
 
     from feedback_app.migrate import migrate_command
