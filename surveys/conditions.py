@@ -116,7 +116,7 @@ class Rule:
             Op.AT_LEAST: ("≥", "≥"),
             Op.ANY_OF: ("salah satu dari", "one of"),
         }
-        id_word, en_word = words.get(self.op, (str(self.op), str(self.op)))  # type: ignore[call-overload]
+        id_word, en_word = words.get(self.op, (str(self.op), str(self.op)))
         word = en_word if lang.startswith("en") else id_word
         return f"{self.key} {word} {values}"
 
@@ -162,7 +162,7 @@ class Condition:
     def describe(self) -> Text:
         """A short human description, e.g. for the no-JavaScript form and the designer."""
         joiners = {Mode.ANY: (" atau ", " or "), Mode.ALL: (" dan ", " and ")}
-        id_join, en_join = joiners.get(self.mode, (" ", " "))  # type: ignore[call-overload]
+        id_join, en_join = joiners.get(self.mode, (" ", " "))
         return Text(
             "Jika " + id_join.join(rule.describe("id") for rule in self.rules),
             "If " + en_join.join(rule.describe("en") for rule in self.rules),

@@ -322,7 +322,7 @@ class IkmResult:
     def ranked(self) -> list[ElementResult]:
         """Answered elements from weakest to strongest (ties in U1 … U9 order)."""
         answered = [e for e in self.elements if e.nrr is not None]
-        return sorted(answered, key=lambda e: e.nrr)  # type: ignore[arg-type, return-value]
+        return sorted(answered, key=lambda e: e.nrr)
 
     def weakest(self, count: int = 3) -> list[ElementResult]:
         return self.ranked()[:count]
@@ -330,7 +330,7 @@ class IkmResult:
     def strongest(self, count: int = 3) -> list[ElementResult]:
         """Answered elements from strongest down (ties in U1 … U9 order)."""
         answered = [e for e in self.elements if e.nrr is not None]
-        return sorted(answered, key=lambda e: -e.nrr)[:count]  # type: ignore[operator]
+        return sorted(answered, key=lambda e: -e.nrr)[:count]
 
 
 def element_result(key: str, aggregate: AggregateLike) -> ElementResult:
@@ -366,7 +366,7 @@ def ikm_from_aggregates(
         respondents = max(a.n for a in aggregates.values())
     if any(r.nrr is None for r in results):
         return IkmResult(results, weight, respondents, None, None, None, None, None)
-    index = sum((r.nrr for r in results), Fraction(0)) * weight  # type: ignore[misc]
+    index = sum((r.nrr for r in results), Fraction(0)) * weight
     exact = index * SCORE_FACTOR
     return IkmResult(
         results,
@@ -441,13 +441,13 @@ def ikm_confidence_interval(
     aggregates = [_aggregate(elements.get(key)) for key in ELEMENT_KEYS]
     if any(a.variance is None for a in aggregates):
         return None
-    index = sum((a.nrr for a in aggregates), Fraction(0)) * weight  # type: ignore[misc]
+    index = sum((a.nrr for a in aggregates), Fraction(0)) * weight
     df = min(a.n for a in aggregates) - 1
     t = t_critical(df)
     with localcontext() as ctx:
         ctx.prec = 30
         standard_error = sum(
-            (_sqrt(a.variance / a.n) for a in aggregates),  # type: ignore[operator]
+            (_sqrt(a.variance / a.n) for a in aggregates),
             Decimal(0),
         ) * (Decimal(weight.numerator) / Decimal(weight.denominator))
         half = t * SCORE_FACTOR * standard_error

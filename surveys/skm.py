@@ -24,10 +24,10 @@ class Element:
     question: Text
 
 
-def _options(*pairs: tuple[str, str]) -> tuple[Text, Text, Text, Text]:
-    labels = tuple(Text(id_, en) for id_, en in pairs)
-    assert len(labels) == 4
-    return labels  # type: ignore[return-value]
+def _options(
+    one: tuple[str, str], two: tuple[str, str], three: tuple[str, str], four: tuple[str, str]
+) -> tuple[Text, Text, Text, Text]:
+    return (Text(*one), Text(*two), Text(*three), Text(*four))
 
 
 ELEMENTS: tuple[Element, ...] = (

@@ -491,3 +491,18 @@ def test_questions_are_immutable_and_hashable():
         question.key = "other"  # type: ignore[misc]
     assert hash(question) == hash(colour_question())
     assert question == colour_question()
+
+
+def test_cached_hints_never_mix_run_time_options():
+    question = ServiceQuestion(key="layanan", text="Jenis layanan")
+    first = FormContext(services=[service_option("ktp", "KTP")])
+    second = FormContext(services=[service_option("kk", "KK"), service_option("akta", "Akta")])
+    assert [o.value for o in question.render(first).options] == ["ktp"]
+    assert [o.value for o in question.render(second).options] == ["kk", "akta"]
+    assert question.clean("kk", second) == "kk"
+    assert error_code(question, "kk", first) == "invalid_choice"
+    # cached labels are not shared with callers
+    skm = SkmElementQuestion.for_element("U9")
+    skm.value_labels()[1] = "changed"
+    assert skm.format_value(1) == "Buruk"
+    assert skm.render() is skm.render()

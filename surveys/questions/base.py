@@ -293,6 +293,9 @@ class Question:
     widget: ClassVar[Widget] = Widget.TEXT
     #: the condition operators a rule on this question may use
     condition_ops: ClassVar[frozenset[Op]] = frozenset()
+    #: False when options depend on the ``FormContext``; otherwise options and
+    #: render hints are computed once per (immutable) question and reused
+    context_free: ClassVar[bool] = True
 
     #: stable identifier: answers are stored under it, across versions
     key: str = setting("str")
@@ -305,6 +308,16 @@ class Question:
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", Text.coerce(self.text))
         object.__setattr__(self, "help", text_or_none(self.help))
+
+    def _memo(self, name: str, build: Any) -> Any:
+        """``build()`` once per instance; only for results that ignore the context."""
+        memo = self.__dict__.get("_memo_")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_memo_", memo)
+        if name not in memo:
+            memo[name] = build()
+        return memo[name]
 
     # ----- identity and options
 
@@ -372,6 +385,12 @@ class Question:
     # ----- rendering and export
 
     def render(self, context: FormContext | None = None) -> RenderHints:
+        """Rendering hints; cached when they do not depend on ``context``."""
+        if self.context_free:
+            return self._memo("render", lambda: self._render(None))
+        return self._render(context)
+
+    def _render(self, context: FormContext | None) -> RenderHints:
         return RenderHints(
             key=self.key,
             type=self.type_name,
@@ -391,13 +410,20 @@ class Question:
         self, lang: str = "id", context: FormContext | None = None
     ) -> dict[int | str, str]:
         """Stored value → label, e.g. for SPSS value labels (empty for free inputs)."""
-        return {option.value: option.label.get(lang) for option in self.options(context)}
+        return dict(self._labels(lang, context))
+
+    def _labels(self, lang: str, context: FormContext | None) -> Mapping[int | str, str]:
+        def build() -> dict[int | str, str]:
+            return {option.value: option.label.get(lang) for option in self.options(context)}
+
+        # exports format millions of values: build each language's labels once
+        return self._memo(f"labels:{lang}", build) if self.context_free else build()
 
     def format_value(self, value: Any, lang: str = "id", context: FormContext | None = None) -> str:
         """A clean value as text for exports; unknown values are shown as they are."""
         if value is None:
             return ""
-        labels = self.value_labels(lang, context)
+        labels = self._labels(lang, context)
         if isinstance(value, list | tuple):
             return "; ".join(labels.get(item, str(item)) for item in value)
         return labels.get(value, str(value))
@@ -446,7 +472,7 @@ class Question:
             value = rule.value
             if isinstance(value, bool) or not isinstance(value, int):
                 return message("condition_invalid_value", op=op, value=value)
-            if not min(possible) <= value <= max(possible):  # type: ignore[type-var]
+            if not min(possible) <= value <= max(possible):
                 return message("condition_impossible_value", key=self.key, value=value)
             return None
         for value in values:

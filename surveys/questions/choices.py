@@ -58,12 +58,20 @@ class ChoiceQuestion(Question):
         return ()
 
     def options(self, context: FormContext | None = None) -> tuple[Option, ...]:
+        if self.context_free:
+            return self._memo("options", lambda: self._options(None))
+        return self._options(context)
+
+    def _options(self, context: FormContext | None) -> tuple[Option, ...]:
         options = self.choice_options(context)
         if self.other_enabled:
             options += (Option(OTHER_VALUE, OTHER_LABEL),)
         return options
 
     def _lookup(self, context: FormContext | None) -> dict[str, Option]:
+        """Form value → option; built once per question unless options depend on context."""
+        if self.context_free:
+            return self._memo("lookup", lambda: {o.form_value: o for o in self.options(None)})
         return {option.form_value: option for option in self.options(context)}
 
     def _pick(self, text: str, lookup: Mapping[str, Option]) -> int | str:
@@ -193,8 +201,8 @@ class SingleChoiceQuestion(_DesignedChoice):
 
     display: str = setting("str", "radio")
 
-    def render(self, context: FormContext | None = None) -> RenderHints:
-        hints = super().render(context)
+    def _render(self, context: FormContext | None) -> RenderHints:
+        hints = super()._render(context)
         return replace(hints, widget=Widget.SELECT) if self.display == "select" else hints
 
     def issues(self, path: str) -> Iterator[Issue]:
@@ -222,7 +230,7 @@ class MultipleChoiceQuestion(_DesignedChoice):
         picked = {self._pick(text, lookup) for text in strings(raw)}
         if not picked:
             return None
-        return [option.value for option in self.options(context) if option.value in picked]  # type: ignore[misc]
+        return [option.value for option in self.options(context) if option.value in picked]
 
     def clean_submission(
         self, submission: Mapping[str, Any], context: FormContext | None = None
@@ -382,6 +390,7 @@ class ServiceQuestion(ChoiceQuestion):
     category = Category.RESPONDENT
     widget = Widget.SELECT
     condition_ops = frozenset()
+    context_free = False
 
     def choice_options(self, context: FormContext | None = None) -> tuple[Option, ...]:
         return context.services if context is not None else ()
@@ -397,5 +406,5 @@ class ServiceQuestion(ChoiceQuestion):
             raise AnswerError(message("not_offered"))
         return self._pick(text, self._lookup(context))
 
-    def condition_values(self) -> None:  # type: ignore[override]
+    def condition_values(self) -> tuple[int | str, ...] | None:
         return None

@@ -53,9 +53,12 @@ class ScaleQuestion(Question):
         return None
 
     def options(self, context: FormContext | None = None) -> tuple[Option, ...]:
-        return tuple(
-            Option(value, self.option_label(value), self.option_face(value))
-            for value in range(self.low, self.high + 1)
+        return self._memo(
+            "options",
+            lambda: tuple(
+                Option(value, self.option_label(value), self.option_face(value))
+                for value in range(self.low, self.high + 1)
+            ),
         )
 
     def parse(self, raw: RawValue, context: FormContext | None = None) -> int | None:
