@@ -95,6 +95,8 @@ def check_production(config: dict, dev_key: str | None = None) -> None:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     elif key == dev_key:
         problems.append("SECRET_KEY is the development key from instance/secret_key")
+    if not config.get("RATELIMIT_ENABLED", True):
+        problems.append("rate limiting must stay on (sign-in and the public form rely on it)")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
         problems.append(
             "rate-limit counters in memory are not shared between workers; set REDIS_URL"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from email_validator import EmailNotValidError, validate_email
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from feedback_app.models import Role, User
     envvar="ADMIN_PASSWORD",
     help="Read from ADMIN_PASSWORD or prompted.",
 )
+@with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an installation administrator (or reset the password of an existing one)."""
     try:
