@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import re
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -404,8 +405,6 @@ def test_unreadable_files_change_nothing(client, signed_in, session, filename, d
 
 def test_a_zip_that_is_not_a_workbook(client, signed_in):
     buffer = io.BytesIO()
-    import zipfile
-
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
     response = upload(client, "unit.xlsx", buffer.getvalue())
@@ -413,13 +412,42 @@ def test_a_zip_that_is_not_a_workbook(client, signed_in):
     assert "tidak dapat dibaca" in page_text(response)
 
 
-def test_too_many_rows(client, signed_in, session, app, monkeypatch):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_too_many_rows(client, signed_in, session, app, monkeypatch, fmt):
     monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 2)
     rows = [UNIT_HEADER[:3], *([f"U{i}", f"Unit {i}", "dinas"] for i in range(3))]
-    response = upload(client, "unit.csv", make_csv(rows))
+    response = upload(client, f"unit.{fmt}", make_file(fmt, rows))
     assert response.status_code == 422
     assert "lebih dari 2 baris data" in page_text(response)
     assert "U0" not in units_of(session, signed_in.agency_id)
+
+
+def test_a_damaged_sheet_is_reported(client, signed_in):
+    source = zipfile.ZipFile(io.BytesIO(make_xlsx(GOOD_UNITS)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as damaged:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                content = content[: len(content) // 2]
+            damaged.writestr(item, content)
+    response = upload(client, "unit.xlsx", buffer.getvalue())
+    assert response.status_code == 422
+    assert "tidak dapat dibaca" in page_text(response)
+
+
+def test_the_data_sheet_is_found_behind_an_instructions_sheet():
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Petunjuk"
+    workbook.active.append(["Kolom", "Keterangan"])
+    data = workbook.create_sheet("Unit")
+    for row in GOOD_UNITS:
+        data.append(row)
+    output = io.BytesIO()
+    workbook.save(output)
+    table = read_table("unit.xlsx", output.getvalue(), max_rows=10, expected={"kode_unit"})
+    assert table.headers == UNIT_HEADER
+    assert [str(n) for n in table.notes] == ["Data dibaca dari lembar “Unit”."]
 
 
 def test_missing_columns_are_named_once_and_extra_columns_ignored(client, signed_in, session):
@@ -511,7 +539,10 @@ def test_templates_open_in_excel_readers(client, signed_in, kind):
     assert all(c.font.b for c in data[1])
     assert data.freeze_panes == "A2"
     guide = [[c.value for c in row] for row in workbook["Petunjuk"].iter_rows()]
-    assert {row[0] for row in guide[1:]} >= set(headers)
+    assert guide[0] == ["Kolom", "Wajib", "Keterangan", "Contoh"]
+    described = {row[0]: row for row in guide[1:] if row[0] in headers}
+    assert described.keys() == set(headers)
+    assert all(row[1] in ("Ya", "Tidak") and len(row[2]) > 10 for row in described.values())
 
     text = client.get(f"/import/template/{kind}.csv").data
     assert text.startswith(b"\xef\xbb\xbf")

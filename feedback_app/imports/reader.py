@@ -28,6 +28,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (";", ",", "\t")
 #: trailing rows that only carry formatting end the sheet after this many
 _MAX_BLANK_RUN = 1000
+#: what openpyxl raises on a damaged or foreign zip (SyntaxError covers XML parse errors)
+_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError)
 
 
 class ImportFileError(ValueError):
@@ -107,7 +109,12 @@ def read_table(
 
 def _decode(data: bytes) -> tuple[str, Any]:
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), None
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), None
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                _l("Berkas ditandai UTF-8 tetapi isinya rusak. Simpan ulang sebagai “CSV UTF-8”.")
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), None
@@ -175,41 +182,49 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
 def _read_xlsx(data: bytes, *, max_rows: int, expected: set[str] | None) -> Table:
     from openpyxl import load_workbook
 
+    unreadable = _l("Berkas XLSX tidak dapat dibaca. Simpan ulang dari Excel sebagai .xlsx.")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about features it drops (data validation, styles); harmless here
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError):
-        raise ImportFileError(
-            _l("Berkas XLSX tidak dapat dibaca. Simpan ulang dari Excel sebagai .xlsx.")
-        ) from None
+    except _XLSX_ERRORS:
+        raise ImportFileError(unreadable) from None
     try:
-        sheets = list(workbook.worksheets)
-        if not sheets:
-            raise ImportFileError(_l("Buku kerja ini tidak memiliki lembar kerja."))
-        sheet = sheets[0]
-        if expected and len(sheets) > 1:
-            for candidate in sheets:
-                header = _first_header(candidate)
-                if header is not None and expected <= {normalise_header(h) for h in header}:
-                    sheet = candidate
-                    break
-        formulas = [0]
-        table = _collect(_xlsx_rows(sheet, formulas), max_rows=max_rows, notes=[], fmt="xlsx")
-        if formulas[0]:
-            table.notes.append(
-                _l(
-                    "%(n)d sel berisi rumus Excel; rumus tidak dijalankan dan teksnya "
-                    "disimpan apa adanya.",
-                    n=formulas[0],
-                )
-            )
-        if len(sheets) > 1:
-            table.notes.insert(0, _l("Data dibaca dari lembar “%(name)s”.", name=sheet.title))
-        return table
+        return _read_workbook(workbook, max_rows=max_rows, expected=expected)
+    except ImportFileError:
+        raise
+    except _XLSX_ERRORS:
+        # a damaged sheet shows only while its rows are read
+        raise ImportFileError(unreadable) from None
     finally:
         workbook.close()
+
+
+def _read_workbook(workbook: Any, *, max_rows: int, expected: set[str] | None) -> Table:
+    sheets = list(workbook.worksheets)
+    if not sheets:
+        raise ImportFileError(_l("Buku kerja ini tidak memiliki lembar kerja."))
+    sheet = sheets[0]
+    if expected and len(sheets) > 1:
+        for candidate in sheets:
+            header = _first_header(candidate)
+            if header is not None and expected <= {normalise_header(h) for h in header}:
+                sheet = candidate
+                break
+    formulas = [0]
+    table = _collect(_xlsx_rows(sheet, formulas), max_rows=max_rows, notes=[], fmt="xlsx")
+    if formulas[0]:
+        table.notes.append(
+            _l(
+                "%(n)d sel berisi rumus Excel; rumus tidak dijalankan dan teksnya "
+                "disimpan apa adanya.",
+                n=formulas[0],
+            )
+        )
+    if sheet is not sheets[0]:
+        table.notes.insert(0, _l("Data dibaca dari lembar “%(name)s”.", name=sheet.title))
+    return table
 
 
 def _first_header(sheet: Any) -> tuple[Any, ...] | None:
