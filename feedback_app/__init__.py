@@ -38,10 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         organisation,
         posters,
         public,
+        results,
         staff,
     )
 
-    for area in (main, accounts, organisation, imports, posters, public, staff, api, demo):
+    areas = (main, accounts, organisation, imports, posters, public, staff, api, results, demo)
+    for area in areas:
         area.init_app(app)
 
     from feedback_app.migrate import migrate_command

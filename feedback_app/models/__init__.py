@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from feedback_app.models.accounts import ROLE_PERMISSIONS, Permission, Role, User
+from feedback_app.models.aggregates import AnswerCount, ResponseCount
 from feedback_app.models.organisation import (
     Agency,
     Employee,
@@ -26,11 +27,13 @@ from feedback_app.models.survey import Survey, SurveyStatus, SurveyVersion
 __all__ = [
     "ROLE_PERMISSIONS",
     "Agency",
+    "AnswerCount",
     "ApiToken",
     "Channel",
     "LinkKind",
     "PublicLink",
     "Response",
+    "ResponseCount",
     "ResponseContact",
     "Survey",
     "SurveyStatus",

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_app.db import Base, utcnow
 from feedback_app.models.organisation import TimestampMixin, _enum
+from surveys.definition import SurveyDefinition
+from surveys.serialization import definition_from_json
 
 
 class SurveyStatus(enum.StrEnum):
@@ -70,3 +72,19 @@ class SurveyVersion(Base):
 
     def __repr__(self) -> str:
         return f"<SurveyVersion {self.survey_id}v{self.number}>"
+
+
+# Published versions never change, so each is parsed once per process.
+_published: dict[int, SurveyDefinition] = {}
+
+
+def definition_for(version: SurveyVersion) -> SurveyDefinition:
+    """The parsed definition of a version (cached once it is published)."""
+    if version.published_at is None:
+        return definition_from_json(version.definition, validate=False)
+    definition = _published.get(version.id)
+    if definition is None:
+        definition = _published[version.id] = definition_from_json(
+            version.definition, validate=False
+        )
+    return definition

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback_app.models import Response
+from feedback_app.results.aggregates import set_flag
 
 
 def answers_digest(answers: Mapping[str, Any]) -> str:
@@ -70,14 +71,14 @@ def flag_reason(
     if (same or 0) + 1 < burst_size:
         return None
     # The earlier members of the burst were fine alone; flag them with it.
-    for earlier in session.scalars(
+    earlier = session.scalars(
         select(Response).where(
             Response.service_point_id == service_point_id,
             Response.answers_digest == digest,
             Response.submitted_at >= now - burst_window,
             Response.flagged.is_(False),
         )
-    ):
-        earlier.flagged = True
-        earlier.flag_reason = "identical_burst"
+    ).all()
+    for response in earlier:
+        set_flag(session, response, True, "identical_burst")
     return "identical_burst"

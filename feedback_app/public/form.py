@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from feedback_app.models import Service, SurveyVersion
+from feedback_app.models.survey import definition_for
 from surveys.definition import SurveyDefinition
 from surveys.i18n import Message
 from surveys.questions import FormContext, RenderHints, service_option
 from surveys.questions.choices import ServiceQuestion
-from surveys.serialization import definition_from_json
 from surveys.submission import evaluate_submission
 
 #: fields of the public form that are not answers
@@ -20,19 +20,8 @@ FORM_FIELDS = frozenset(
     | {"contact_wanted", "contact_name", "contact_phone", "contact_email"}
 )
 
-# Published versions never change, so each is parsed once per process.
-_published: dict[int, SurveyDefinition] = {}
-
-
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
-    if version.published_at is None:
-        return definition_from_json(version.definition, validate=False)
-    definition = _published.get(version.id)
-    if definition is None:
-        definition = _published[version.id] = definition_from_json(
-            version.definition, validate=False
-        )
-    return definition
+    return definition_for(version)
 
 
 def form_context(services: Iterable[Service]) -> FormContext:

@@ -55,6 +55,7 @@ from feedback_app.public.links import (
     find_link,
     on_duty,
 )
+from feedback_app.results.aggregates import count_responses
 
 bp = Blueprint("public", __name__)
 
@@ -319,6 +320,7 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         with db.begin_nested():
             db.add(response)
             db.flush()
+            count_responses(db, [response])
             if contact is not None:
                 db.add(contact_row(response.id, contact))
             if target.code is not None:

@@ -1,0 +1,145 @@
+"""Keep ``response_counts`` and ``answer_counts`` in step with the responses.
+
+Every change goes through :func:`count_responses` with a sign: +1 when a
+response is stored, -1 then +1 when its flag changes (its counts move to the
+other bucket). :func:`rebuild` recomputes everything from the raw responses;
+the tests check that both roads give the same tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from feedback_app.models import AnswerCount, Response, ResponseCount, SurveyVersion, TimeZone
+from feedback_app.models.aggregates import DIMENSIONS
+from feedback_app.models.survey import definition_for
+from surveys.definition import SurveyDefinition
+from surveys.questions import Widget
+
+#: widgets whose answers are a small set of values worth counting
+COUNTED_WIDGETS = frozenset({Widget.RADIO, Widget.CHECKBOX, Widget.SELECT})
+
+_ZONES = {zone: ZoneInfo(zone.iana) for zone in TimeZone}
+
+SliceKey = tuple[Any, ...]
+
+
+def local_time(response: Response) -> dt.datetime:
+    return response.submitted_at.astimezone(_ZONES[TimeZone(response.timezone)])
+
+
+def _slice(response: Response, local: dt.datetime) -> SliceKey:
+    return (
+        response.agency_id,
+        response.unit_id,
+        response.service_point_id or 0,
+        response.employee_id or 0,
+        response.service_id or 0,
+        response.survey_version_id,
+        local.date(),
+        bool(response.flagged),
+    )
+
+
+def counted_values(
+    definition: SurveyDefinition, answers: dict[str, Any]
+) -> Iterable[tuple[str, str]]:
+    """(question key, value) pairs of one response's choice and scale answers."""
+    for question in definition.questions:
+        if question.widget not in COUNTED_WIDGETS or question.key not in answers:
+            continue
+        value = answers[question.key]
+        for item in value if isinstance(value, list | tuple) else (value,):
+            yield question.key, str(item)
+
+
+class Tally:
+    """Counts for many responses, collected in memory before one upsert per table."""
+
+    def __init__(self) -> None:
+        self.responses: Counter[SliceKey] = Counter()
+        self.answers: Counter[SliceKey] = Counter()
+
+    def add(self, response: Response, definition: SurveyDefinition, sign: int = 1) -> None:
+        local = local_time(response)
+        key = _slice(response, local)
+        self.responses[(*key, local.hour)] += sign
+        for question_key, value in counted_values(definition, response.answers):
+            self.answers[(*key, question_key, value[:64])] += sign
+
+    def write(self, session: Session) -> None:
+        _upsert(session, ResponseCount, (*DIMENSIONS, "local_hour"), self.responses)
+        _upsert(session, AnswerCount, (*DIMENSIONS, "question_key", "value"), self.answers)
+
+
+def _upsert(
+    session: Session, model: type, columns: tuple[str, ...], counts: Counter[SliceKey]
+) -> None:
+    rows = [{**dict(zip(columns, key, strict=True)), "count": n} for key, n in counts.items() if n]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), 500):
+        statement = insert(table).values(rows[start : start + 500])
+        statement = statement.on_conflict_do_update(
+            index_elements=list(columns),
+            set_={"count": table.c.count + statement.excluded.count},
+        )
+        session.execute(statement)
+
+
+def count_responses(session: Session, responses: Iterable[Response], sign: int = 1) -> None:
+    """Add (or with ``sign=-1`` take away) these responses' counts."""
+    tally = Tally()
+    for response in responses:
+        version = session.get(SurveyVersion, response.survey_version_id)
+        assert version is not None
+        tally.add(response, definition_for(version), sign)
+    tally.write(session)
+
+
+def set_flag(session: Session, response: Response, flagged: bool, reason: str | None) -> None:
+    """Flag or clear a stored response, moving its counts to the matching bucket."""
+    if response.flagged == flagged:
+        response.flag_reason = reason if flagged else None
+        return
+    count_responses(session, [response], -1)
+    response.flagged = flagged
+    response.flag_reason = reason if flagged else None
+    count_responses(session, [response], +1)
+
+
+def rebuild(
+    session: Session, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+) -> int:
+    """Recompute both tables from the raw responses; returns how many were counted."""
+    session.execute(delete(ResponseCount))
+    session.execute(delete(AnswerCount))
+    definitions: dict[int, SurveyDefinition] = {}
+    tally = Tally()
+    done = 0
+    query = select(Response).order_by(Response.id).execution_options(yield_per=batch)
+    for response in session.scalars(query):
+        definition = definitions.get(response.survey_version_id)
+        if definition is None:
+            version = session.get(SurveyVersion, response.survey_version_id)
+            assert version is not None
+            definition = definitions[version.id] = definition_for(version)
+        tally.add(response, definition)
+        done += 1
+        if progress is not None and done % batch == 0:
+            progress(batch)
+    tally.write(session)
+    if progress is not None and done % batch:
+        progress(done % batch)
+    return done
