@@ -11,7 +11,7 @@ incomplete. :func:`validate_definition` lists every problem with its place,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from surveys.errors import DefinitionError, Issue, Severity
@@ -43,16 +43,11 @@ class SurveyDefinition:
     title: Text
     description: Text | None = None
     sections: tuple[Section, ...] = ()
-    _index: dict[str, Question] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", Text.coerce(self.title))
         object.__setattr__(self, "description", text_or_none(self.description))
         object.__setattr__(self, "sections", tuple(self.sections))
-        index: dict[str, Question] = {}
-        for question in self.questions:
-            index.setdefault(question.key, question)
-        object.__setattr__(self, "_index", index)
 
     @classmethod
     def single_section(
@@ -74,6 +69,13 @@ class SurveyDefinition:
     def questions(self) -> tuple[Question, ...]:
         """Every question in form order."""
         return tuple(q for section in self.sections for q in section.questions)
+
+    @cached_property
+    def _index(self) -> dict[str, Question]:
+        index: dict[str, Question] = {}
+        for question in self.questions:
+            index.setdefault(question.key, question)  # the first wins in an invalid draft
+        return index
 
     @property
     def keys(self) -> tuple[str, ...]:
