@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from feedback_app.models.accounts import ROLE_PERMISSIONS, Permission, Role, User
+from feedback_app.models.accounts import ROLE_PERMISSIONS, NotifyMode, Permission, Role, User
 from feedback_app.models.aggregates import AnswerCount, ResponseCount
 from feedback_app.models.organisation import (
     Agency,
@@ -22,9 +22,40 @@ from feedback_app.models.responses import (
     ResponseContact,
     TransactionCode,
 )
+from feedback_app.models.results import (
+    AuditEntry,
+    Comparison,
+    ExportJob,
+    FollowUp,
+    FollowUpNote,
+    FollowUpStatus,
+    ImprovementPlan,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorScope,
+    IndicatorSource,
+    JobStatus,
+    Period,
+    UnitPopulation,
+)
 from feedback_app.models.survey import Survey, SurveyStatus, SurveyVersion
 
 __all__ = [
+    "AuditEntry",
+    "Comparison",
+    "ExportJob",
+    "FollowUp",
+    "FollowUpNote",
+    "FollowUpStatus",
+    "ImprovementPlan",
+    "Indicator",
+    "IndicatorAssignment",
+    "IndicatorScope",
+    "IndicatorSource",
+    "JobStatus",
+    "Period",
+    "UnitPopulation",
+    "NotifyMode",
     "ROLE_PERMISSIONS",
     "Agency",
     "AnswerCount",

@@ -26,6 +26,12 @@ class Role(enum.StrEnum):
     UNIT_HEAD = "unit_head"
 
 
+class NotifyMode(enum.StrEnum):
+    OFF = "off"
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+
+
 class Permission(enum.StrEnum):
     MANAGE_AGENCIES = "manage_agencies"
     MANAGE_ORGANISATION = "manage_organisation"
@@ -72,6 +78,10 @@ class User(UserMixin, TimestampMixin, Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    #: e-mail about new negative responses in the user's scope
+    notify_negative: Mapped[NotifyMode] = mapped_column(
+        _enum(NotifyMode, "notify_mode"), default=NotifyMode.OFF, nullable=False
+    )
 
     agency: Mapped[Agency | None] = relationship()
     unit: Mapped[Unit | None] = relationship()

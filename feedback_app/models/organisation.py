@@ -79,6 +79,14 @@ class Agency(TimestampMixin, Base):
         _enum(TimeZone, "timezone"), default=TimeZone.WIB, nullable=False
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    #: reproduce old spreadsheets: IKM = Σ NRR × 0.111 instead of the exact 1/9
+    legacy_ikm_weight: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: below this many responses an employee's figure reads "data belum cukup"
+    min_employee_responses: Mapped[int] = mapped_column(default=30, nullable=False)
+    #: the signature block of the SKM report (BAB V)
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    head_nip: Mapped[str | None] = mapped_column(String(18))
+    head_title: Mapped[str | None] = mapped_column(String(200))
 
     units: Mapped[list[Unit]] = relationship(back_populates="agency", lazy="raise_on_sql")
 

@@ -39,6 +39,9 @@ class Survey(TimestampMixin, Base):
     )
     #: the survey counters open when neither they nor their units name one
     is_agency_default: Mapped[bool] = mapped_column(default=False, nullable=False)
+    #: optional window in which the public form accepts answers
+    opens_at: Mapped[dt.datetime | None] = mapped_column()
+    closes_at: Mapped[dt.datetime | None] = mapped_column()
     #: version new responses use; None until the first publication
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_versions.id", use_alter=True)
@@ -66,6 +69,9 @@ class SurveyVersion(Base):
     #: the ``surveys`` JSON definition; frozen once ``published_at`` is set
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     published_at: Mapped[dt.datetime | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: what the designer says changed, shown in the version history
+    note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
 
     survey: Mapped[Survey] = relationship(foreign_keys=[survey_id])
