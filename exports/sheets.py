@@ -56,20 +56,53 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def _csv_cell_decimal_comma(value: Any) -> Any:
+    if isinstance(value, float | decimal.Decimal) and not isinstance(value, bool):
+        return str(value).replace(".", ",")
+    return _csv_cell(value)
+
+
 def iter_csv(
-    headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, delimiter: str = ","
+    headers: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    delimiter: str = ",",
+    decimal_comma: bool = False,
+    checked: bool = False,
 ) -> Iterator[bytes]:
-    """Stream a CSV file as UTF-8 with a BOM (so Excel reads accents right), in chunks."""
+    """Stream a CSV file as UTF-8 with a BOM (so Excel reads accents right), in chunks.
+
+    ``decimal_comma`` writes 3,25 instead of 3.25 (Indonesian-locale Excel,
+    with ``delimiter=";"``). ``checked`` rows come from a builder that already
+    neutralised every text cell and formatted every date and decimal (see
+    :mod:`exports.rows`); they are written as they are, which keeps a million
+    rows fast.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write(UTF8_BOM)
     writer.writerow([_csv_cell(str(h)) for h in headers])
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
+    cell = _csv_cell_decimal_comma if decimal_comma else _csv_cell
+    writerow = writer.writerow
+    if checked:
+        batch: list[Sequence[Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 1000:
+                writer.writerows(batch)
+                batch.clear()
+                if buffer.tell() > 256 * 1024:
+                    yield buffer.getvalue().encode("utf-8")
+                    buffer.seek(0)
+                    buffer.truncate()
+        writer.writerows(batch)
+    else:
+        for row in rows:
+            writerow([cell(v) for v in row])
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
 
 
@@ -77,10 +110,9 @@ def write_csv(
     output: IO[bytes],
     headers: Sequence[Any],
     rows: Iterable[Sequence[Any]],
-    *,
-    delimiter: str = ",",
+    **kwargs: Any,
 ) -> None:
-    for chunk in iter_csv(headers, rows, delimiter=delimiter):
+    for chunk in iter_csv(headers, rows, **kwargs):
         output.write(chunk)
 
 
@@ -218,3 +250,166 @@ def xlsx_bytes(headers: Sequence[Any], rows: Iterable[Sequence[Any]], **kwargs: 
     output = io.BytesIO()
     write_xlsx(output, headers, rows, **kwargs)
     return output.getvalue()
+
+
+# --------------------------------------------------------------------------- workbooks of tables
+
+#: rows per worksheet in Excel, header included
+EXCEL_MAX_ROWS = 1_048_576
+_SHEET_NAME_BAD = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def _sheet_name(name: str, part: int, used: set[str]) -> str:
+    base = name.translate(_SHEET_NAME_BAD).strip("' ") or "Data"
+    suffix = f" ({part})" if part > 1 else ""
+    candidate = base[: 31 - len(suffix)] + suffix
+    counter = 2
+    while candidate.lower() in used:
+        extra = f" {counter}{suffix}"
+        candidate = base[: 31 - len(extra)] + extra
+        counter += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+class _SheetWriter:
+    """Writes one table, moving on to a new sheet whenever one is full."""
+
+    def __init__(self, workbook: Any, cells: _CellWriter, table: Any, max_rows: int, used: set):
+        self.workbook = workbook
+        self.cells = cells
+        self.table = table
+        self.max_rows = max_rows
+        self.used = used
+        self.bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.formats = [
+            workbook.add_format({"num_format": c.num_format}) if c.num_format else None
+            for c in table.columns
+        ]
+        self.part = 0
+        self.sheets: list[tuple[Any, str, int]] = []
+
+    def new_sheet(self, widths: list[float]) -> Any:
+        self.part += 1
+        name = _sheet_name(self.table.name, self.part, self.used)
+        sheet = self.workbook.add_worksheet(name)
+        for col, width in enumerate(widths):
+            sheet.set_column(col, col, width)
+        for col, header in enumerate(self.table.headers):
+            sheet.write_string(0, col, neutralise(str(header)), self.bold)
+        sheet.freeze_panes(1, 0)
+        self.sheets.append((sheet, name, 0))
+        return sheet
+
+    def write(self, progress: Any = None) -> int:
+        table = self.table
+        rows = iter(table.rows)
+        sample = list(itertools.islice(rows, _WIDTH_SAMPLE))
+        given = {c.header: c.width for c in table.columns if c.width}
+        widths = _column_widths(table.headers, sample, given)
+        sheet = self.new_sheet(widths)
+        row_index = 0
+        written = 0
+        cells, formats, per_sheet = self.cells, self.formats, self.max_rows - 1
+        for row in itertools.chain(sample, rows):
+            if row_index == per_sheet:
+                self._close(sheet, row_index)
+                sheet = self.new_sheet(widths)
+                row_index = 0
+            row_index += 1
+            for col, value in enumerate(row):
+                if value is not None:
+                    cells.write(sheet, row_index, col, value, False, formats[col])
+            written += 1
+            if progress is not None and written % 1000 == 0:
+                progress(1000)
+        self._close(sheet, row_index)
+        if progress is not None and written % 1000:
+            progress(written % 1000)
+        if table.chart is not None and self.sheets:
+            self._chart()
+        return written
+
+    def _close(self, sheet: Any, rows: int) -> None:
+        last = len(self.table.columns) - 1
+        sheet.autofilter(0, 0, max(rows, 1), last)
+        name = self.sheets[-1][1]
+        self.sheets[-1] = (sheet, name, rows)
+
+    def _chart(self) -> None:
+        spec = self.table.chart
+        sheet, name, rows = self.sheets[0]
+        points = min(rows, spec.max_points)
+        if points == 0:
+            return
+        chart = self.workbook.add_chart({"type": spec.type})
+        category = self.table.index(spec.category)
+        quoted = "'" + name.replace("'", "''") + "'"
+        for value_name in spec.values:
+            col = self.table.index(value_name)
+            chart.add_series(
+                {
+                    "name": [name, 0, col],
+                    "categories": f"={quoted}!${_col(category)}$2:${_col(category)}${points + 1}",
+                    "values": f"={quoted}!${_col(col)}$2:${_col(col)}${points + 1}",
+                    "data_labels": {"value": True, "num_format": "0.00"},
+                }
+            )
+        chart.set_title({"name": spec.title})
+        axis = {"min": spec.y_min, "max": spec.y_max}
+        axis = {k: v for k, v in axis.items() if v is not None}
+        (chart.set_x_axis if spec.type == "bar" else chart.set_y_axis)(axis)
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 720, "height": max(320, 22 * points + 120)})
+        sheet.insert_chart(1, len(self.table.columns) + 1, chart)
+
+
+def _col(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def write_workbook(
+    output: IO[bytes] | str,
+    tables: Iterable[Any],
+    *,
+    max_rows: int = EXCEL_MAX_ROWS,
+    progress: Any = None,
+    properties: Mapping[str, str] | None = None,
+) -> int:
+    """Write :class:`exports.tables.Table` objects to one workbook, one sheet per table.
+
+    A table longer than ``max_rows`` (header included) continues on sheets
+    named "Name (2)", "Name (3)" …, each with the same bold, frozen header.
+    Columns take the table's number formats and widths; a table with a
+    ``chart`` gets a bar chart beside it. Rows are written as they come
+    (constant-memory mode), formulas and links are never created. Returns the
+    number of data rows written; ``progress(n)`` is called as they are.
+    """
+    if max_rows < 2:
+        raise ValueError("a sheet needs room for the header and a row")
+    workbook = xlsxwriter.Workbook(
+        output,
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "constant_memory": True,
+            "remove_timezone": True,
+        },
+    )
+    total = 0
+    try:
+        if properties:
+            workbook.set_properties(dict(properties))
+        cells = _CellWriter(workbook)
+        used: set[str] = set()
+        for table in tables:
+            total += _SheetWriter(workbook, cells, table, max_rows, used).write(progress)
+    finally:
+        workbook.close()
+    return total

@@ -367,6 +367,29 @@ def test_semicolon_csv_with_bom_and_spaced_headers(client, signed_in, session):
     assert {"KEC-1", "KEC-2"} <= units_of(session, signed_in.agency_id).keys()
 
 
+def test_title_rows_above_the_header_are_skipped(client, signed_in, session):
+    rows = [
+        ["DAFTAR LOKET DINAS KESEHATAN"],
+        ["Per 1 Januari"],
+        [],
+        COUNTER_HEADER,
+        ["DINKES", "L-7", "Loket 7", ""],
+        ["DINKES", "L 8", "Loket 8", ""],
+    ]
+    response = upload(client, "loket.xlsx", make_xlsx(rows), kind="counters")
+    assert problems_on(response) == [
+        (
+            "6",
+            "kode_loket",
+            "Kode hanya boleh berisi huruf, angka, titik, garis bawah dan tanda hubung.",
+        )
+    ]
+    assert "Judul kolom ditemukan di baris 4" in page_text(response)
+    response = upload(client, "loket.xlsx", make_xlsx(rows[:5]), kind="counters")
+    assert response.status_code == 302
+    assert "Judul kolom ditemukan di baris 4" in flashes(client)
+
+
 def test_blank_rows_keep_the_spreadsheet_row_numbers():
     data = make_csv([UNIT_HEADER, ["A", "A", "dinas"], [], ["B", "B", "dinas"]], delimiter="\t")
     table = read_table("unit.txt", data, max_rows=10)

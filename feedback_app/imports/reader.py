@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import warnings
 import zipfile
@@ -28,6 +29,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (";", ",", "\t")
 #: trailing rows that only carry formatting end the sheet after this many
 _MAX_BLANK_RUN = 1000
+#: how many rows from the top may hold a title above the header row
+_HEADER_SEARCH_ROWS = 10
 #: what openpyxl raises on a damaged or foreign zip (SyntaxError covers XML parse errors)
 _XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError)
 
@@ -75,9 +78,10 @@ def read_table(
 ) -> Table:
     """Read ``data`` (named ``filename``) as CSV or XLSX, judged by its content.
 
-    ``expected`` (column names) picks the worksheet of a workbook: the first
-    one whose header holds them all, else the first one. Raises
-    ``ImportFileError`` with a message for the user.
+    ``expected`` (the required column names) finds the header below title
+    rows and picks the worksheet of a workbook (the first whose header holds
+    them all, else the first). Raises ``ImportFileError`` with a message for
+    the user.
     """
     extension = PurePath(filename or "").suffix.lower()
     if extension == ".xls" or data.startswith(_OLE_MAGIC):
@@ -98,7 +102,7 @@ def read_table(
     elif extension in XLSX_EXTENSIONS:
         raise ImportFileError(_l("Berkas ini bukan XLSX yang valid. Simpan ulang dari Excel."))
     else:
-        table = _read_csv(data, max_rows=max_rows)
+        table = _read_csv(data, max_rows=max_rows, expected=expected)
     if not table.rows:
         raise ImportFileError(_l("Berkas tidak berisi data: hanya ada baris judul kolom."))
     return table
@@ -155,7 +159,7 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, *, max_rows: int) -> Table:
+def _read_csv(data: bytes, *, max_rows: int, expected: set[str] | None) -> Table:
     text, note = _decode(data)
     notes = [note] if note else []
     lines = text.splitlines(keepends=True)
@@ -169,7 +173,9 @@ def _read_csv(data: bytes, *, max_rows: int) -> Table:
         delimiter = _delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     try:
-        return _collect(enumerate(reader, start=1), max_rows=max_rows, notes=notes, fmt="csv")
+        return _collect(
+            enumerate(reader, start=1), max_rows=max_rows, notes=notes, fmt="csv", expected=expected
+        )
     except csv.Error as error:
         raise ImportFileError(
             _l("Berkas CSV tidak dapat dibaca: %(error)s", error=str(error))
@@ -202,18 +208,22 @@ def _read_xlsx(data: bytes, *, max_rows: int, expected: set[str] | None) -> Tabl
 
 
 def _read_workbook(workbook: Any, *, max_rows: int, expected: set[str] | None) -> Table:
-    sheets = list(workbook.worksheets)
+    sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"] or list(
+        workbook.worksheets
+    )
     if not sheets:
         raise ImportFileError(_l("Buku kerja ini tidak memiliki lembar kerja."))
     sheet = sheets[0]
     if expected and len(sheets) > 1:
         for candidate in sheets:
             header = _first_header(candidate)
-            if header is not None and expected <= {normalise_header(h) for h in header}:
+            if header is not None and _names(list(header), expected):
                 sheet = candidate
                 break
     formulas = [0]
-    table = _collect(_xlsx_rows(sheet, formulas), max_rows=max_rows, notes=[], fmt="xlsx")
+    table = _collect(
+        _xlsx_rows(sheet, formulas), max_rows=max_rows, notes=[], fmt="xlsx", expected=expected
+    )
     if formulas[0]:
         table.notes.append(
             _l(
@@ -251,23 +261,19 @@ def _xlsx_rows(sheet: Any, formulas: list[int]) -> Iterator[tuple[int, list[Any]
 
 
 def _collect(
-    records: Iterator[tuple[int, list[Any]]], *, max_rows: int, notes: list[Any], fmt: str
+    records: Iterator[tuple[int, list[Any]]],
+    *,
+    max_rows: int,
+    notes: list[Any],
+    fmt: str,
+    expected: set[str] | None = None,
 ) -> Table:
-    headers: list[str] | None = None
+    (_number, header_values), records = _find_header(_skip_blank(records), expected, notes)
+    headers = [normalise_header(v) for v in header_values]
+    _check_headers(headers)
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
-    blank_run = 0
     for number, values in records:
-        if _blank(values):
-            blank_run += 1
-            if headers is not None and blank_run > _MAX_BLANK_RUN:
-                break
-            continue
-        blank_run = 0
-        if headers is None:
-            headers = [normalise_header(v) for v in values]
-            _check_headers(headers)
-            continue
         if len(rows) >= max_rows:
             raise ImportFileError(
                 _l(
@@ -277,11 +283,57 @@ def _collect(
             )
         rows.append({h: v for h, v in zip(headers, values, strict=False) if h})
         numbers.append(number)
-    if headers is None:
-        raise ImportFileError(_l("Berkas kosong."))
     return Table(
         headers=[h for h in headers if h], rows=rows, row_numbers=numbers, notes=notes, format=fmt
     )
+
+
+def _skip_blank(records: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """Non-blank rows only; a long run of blank rows (formatting only) ends the sheet."""
+    blank_run = 0
+    for number, values in records:
+        if _blank(values):
+            blank_run += 1
+            if blank_run > _MAX_BLANK_RUN:
+                return
+            continue
+        blank_run = 0
+        yield number, values
+
+
+def _find_header(
+    records: Iterator[tuple[int, list[Any]]], expected: set[str] | None, notes: list[Any]
+) -> tuple[tuple[int, list[Any]], Iterator[tuple[int, list[Any]]]]:
+    """The header row and the rows after it.
+
+    Agencies' sheets often start with a title ("DAFTAR PEGAWAI ...") above the
+    header: when a row near the top names all of ``expected``, the rows above
+    it are skipped. Otherwise the first row is the header, so that the missing
+    columns are reported.
+    """
+    first = next(records, None)
+    if first is None:
+        raise ImportFileError(_l("Berkas kosong."))
+    if not expected or _names(first[1], expected):
+        return first, records
+    looked_at: list[tuple[int, list[Any]]] = []
+    for record in records:
+        if _names(record[1], expected):
+            notes.append(
+                _l(
+                    "Judul kolom ditemukan di baris %(row)d; baris di atasnya diabaikan.",
+                    row=record[0],
+                )
+            )
+            return record, records
+        looked_at.append(record)
+        if len(looked_at) >= _HEADER_SEARCH_ROWS:
+            break
+    return first, itertools.chain(looked_at, records)
+
+
+def _names(values: list[Any], expected: set[str]) -> bool:
+    return expected <= {normalise_header(v) for v in values}
 
 
 def _check_headers(headers: list[str]) -> None:

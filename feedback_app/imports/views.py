@@ -50,6 +50,8 @@ def index(kind: str | None = None):  # type: ignore[no-untyped-def]
         result = _import(form, agency_id)
         if result.applied:
             flash(_summary(result), "success")
+            for note in result.notes:
+                flash(str(note), "info")
             return redirect(url_for(f"organisation.{result.kind.list_slug}_list"))
         status = 200 if result.ok else 422
     return render_template(
