@@ -154,3 +154,21 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world):
     for url in ("/org/kiosks/", "/org/kiosks/new", f"/org/kiosks/{kiosk.id}"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_every_staff_page_needs_a_login(app, client, world):
+    """Built from the URL map, so a page added to the staff area later is checked too."""
+    checked = 0
+    adapter = app.url_map.bind("localhost")
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] != "staff":
+            continue
+        values = {"object_id": world["point"].id, "fmt": "png"}
+        url = adapter.build(rule.endpoint, {k: v for k, v in values.items() if k in rule.arguments})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            token = csrf_token(client, "/login")
+            response = client.open(url, method=method, data={"csrf_token": token})
+            assert response.status_code == 302, (rule.endpoint, method)
+            assert response.headers["Location"].startswith("/login"), rule.endpoint
+            checked += 1
+    assert checked >= 14

@@ -146,18 +146,24 @@ def _service(point: ServicePoint, ref: int | str | None) -> Service | None:
     return found
 
 
-def _employee(token: ApiToken, point: ServicePoint, body: dict[str, Any]) -> Employee | None:
+def _nip(body: dict[str, Any]) -> str | None:
     nip = body.get("employee_nip")
+    if nip is None:
+        return None
+    if not isinstance(nip, str) or not (nip.strip().isdigit() and len(nip.strip()) == 18):
+        raise ApiError(400, "'employee_nip' must be a string of 18 digits", "employee_nip")
+    return nip.strip()
+
+
+def _employee(token: ApiToken, point: ServicePoint, nip: str | None) -> Employee | None:
     if nip is None:
         # the officer on duty, when the roster names exactly one
         officers = on_duty(db, point, utcnow())
         return officers[0] if len(officers) == 1 else None
-    if not isinstance(nip, str) or not (nip.strip().isdigit() and len(nip.strip()) == 18):
-        raise ApiError(400, "'employee_nip' must be a string of 18 digits", "employee_nip")
     found = db.scalar(
         select(Employee).where(
             Employee.agency_id == token.agency_id,
-            Employee.nip == nip.strip(),
+            Employee.nip == nip,
             Employee.active.is_(True),
         )
     )
@@ -172,9 +178,13 @@ def _employee(token: ApiToken, point: ServicePoint, body: dict[str, Any]) -> Emp
 def create_code():  # type: ignore[no-untyped-def]
     token = _authenticate()
     body = _body()
-    point = _service_point(token, _reference(body, "service_point", required=True))  # type: ignore[arg-type]
-    chosen = _service(point, _reference(body, "service", required=False))
-    employee = _employee(token, point, body)
+    # every field is checked for shape before anything is looked up
+    point_ref = _reference(body, "service_point", required=True)
+    service_ref = _reference(body, "service", required=False)
+    nip = _nip(body)
+    point = _service_point(token, point_ref)  # type: ignore[arg-type]
+    chosen = _service(point, service_ref)
+    employee = _employee(token, point, nip)
     code = staff_service.mint_code(
         db,
         point,

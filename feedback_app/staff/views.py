@@ -235,7 +235,7 @@ def displays_show(object_id: int):  # type: ignore[no-untyped-def]
                 "staff/display.html",
                 point=point,
                 code=code,
-                url=url,
+                short_url=display_url(url),
                 qr=_inline_svg(url, box_size=8),
                 officer=code.employee,
                 service_used=service_used,
