@@ -35,7 +35,7 @@ def instructions(kind: Kind) -> list[list[Any]]:
         _(
             "Impor ulang berkas yang sama memperbarui data yang sudah ada "
             "(dicocokkan dengan %(key)s), tidak membuat data ganda.",
-            key=str(kind.key_description),
+            key=kind.key_description,
         ),
         _(
             "Semua baris diperiksa dulu. Jika ada satu saja yang salah, tidak ada data "

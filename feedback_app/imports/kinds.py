@@ -31,8 +31,8 @@ class Kind:
     #: entity slug of the list page (``LIST_ACTIONS``, the redirect after an import)
     list_slug: str
     fields: tuple[Field, ...]
-    #: what a row is matched on when re-imported
-    key_description: Any
+    #: the columns a row is matched on when re-imported (column names: not translated)
+    key_description: str
 
     @property
     def headers(self) -> list[str]:
@@ -62,7 +62,7 @@ UNITS = Kind(
     title=_l("Unit"),
     stem="unit",
     list_slug="units",
-    key_description=_l("kode_unit"),
+    key_description="kode_unit",
     fields=(
         Field(
             "kode_unit",
@@ -119,7 +119,7 @@ COUNTERS = Kind(
     title=_l("Loket"),
     stem="loket",
     list_slug="service-points",
-    key_description=_l("kode_unit + kode_loket"),
+    key_description="kode_unit + kode_loket",
     fields=(
         _UNIT_CODE,
         Field(
@@ -152,7 +152,7 @@ SERVICES = Kind(
     title=_l("Jenis layanan"),
     stem="layanan",
     list_slug="services",
-    key_description=_l("kode_unit + kode_layanan"),
+    key_description="kode_unit + kode_layanan",
     fields=(
         _UNIT_CODE,
         Field(
@@ -193,7 +193,7 @@ EMPLOYEES = Kind(
     title=_l("Pegawai"),
     stem="pegawai",
     list_slug="employees",
-    key_description=_l("nip"),
+    key_description="nip",
     fields=(
         Field(
             "nip",

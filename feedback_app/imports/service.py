@@ -194,6 +194,7 @@ class Plan:
         self.kind = kind
         self.importer = importer
         self.notes: list[Any] = []
+        self.applied = False
 
     @property
     def problems(self) -> list[Problem]:
@@ -223,11 +224,11 @@ class Plan:
         return result
 
     def apply(self, progress: Progress | None = None) -> ImportResult:
-        if not self.ok:
-            raise RuntimeError("a plan with problems cannot be applied")
+        if not self.ok or self.applied:
+            raise RuntimeError("only a checked plan without problems is applied, once")
         result = self.result()
         self.importer.apply(progress or (lambda n: None))
-        result.applied = True
+        self.applied = result.applied = True
         return result
 
 
