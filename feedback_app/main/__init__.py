@@ -33,6 +33,9 @@ NAVIGATION = [
     ("organisation.roster_list", _l("Jadwal tugas"), Permission.VIEW_ORGANISATION),
     ("imports.index", _l("Impor data"), Permission.MANAGE_ORGANISATION),
     ("posters.agency_posters", _l("Poster QR"), Permission.VIEW_ORGANISATION),
+    ("staff.displays_list", _l("Layar loket"), Permission.VIEW_ORGANISATION),
+    ("staff.kiosks_list", _l("Kiosk"), Permission.MANAGE_ORGANISATION),
+    ("staff.api_tokens_list", _l("Token API"), Permission.MANAGE_ORGANISATION),
     ("accounts.users_list", _l("Pengguna"), Permission.MANAGE_USERS),
 ]
 
