@@ -16,18 +16,9 @@ from feedback_app.models import Role, User
 from feedback_app.util import safe_next
 from tests.conftest import csrf_token, login, make_test_app, post_form
 from tests.factories import PASSWORD, Factory
+from tests.test_scope import sign_in
 
 WRONG_CREDENTIALS = "E-mail atau kata sandi salah."
-
-
-def sign_in(app: Flask, client: FlaskClient, user: User) -> None:
-    """Sign ``user`` in without the deliberately slow password check (tested below)."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = app.login_manager._session_identifier_generator()
-    with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(user.id)
-        browser_session["_fresh"] = True
-        browser_session["_id"] = identifier
 
 
 def stored(session: Session, email: str) -> User | None:

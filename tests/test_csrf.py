@@ -6,7 +6,6 @@ checked without anyone adding it here.
 
 from __future__ import annotations
 
-import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
@@ -14,8 +13,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback_app.crud import entity_for_endpoint
-from feedback_app.main import NAVIGATION
 from feedback_app.models import (
     Agency,
     Employee,
@@ -26,11 +23,16 @@ from feedback_app.models import (
     Unit,
     User,
 )
+from feedback_app.models.responses import ApiToken, PublicLink
 from tests.conftest import csrf_token, login
 from tests.factories import Factory
+from tests.test_scope import STAFF, World, build_world, record_kind, sign_in
 
-#: blueprints whose pages are for signed-in staff: those of the main menu
-STAFF_BLUEPRINTS = {endpoint.split(".")[0] for endpoint, _label, _p in NAVIGATION}
+
+@pytest.fixture()
+def world(factory: Factory) -> World:
+    """Two agencies with one record of each kind per unit (see tests/test_scope.py)."""
+    return build_world(factory)
 
 
 class PostForms(HTMLParser):
@@ -55,78 +57,60 @@ class PostForms(HTMLParser):
             self._open = None
 
 
-@pytest.fixture()
-def records(factory: Factory) -> dict[type, object]:
-    """One record of each kind, so every edit page has something to show."""
-    unit = factory.unit()
-    point = factory.service_point(unit)
-    employee = factory.employee(unit)
-    return {
-        Agency: unit.agency,
-        Unit: unit,
-        ServicePoint: point,
-        Service: factory.service(unit),
-        Employee: employee,
-        RosterEntry: factory.roster(employee, point, dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC)),
-        User: factory.user(Role.DESIGNER, agency=unit.agency),
-    }
-
-
-def staff_urls(app: Flask, records: dict[type, object], method: str) -> dict[str, str]:
-    """URL of every ``method`` route of the staff areas, with a record for those that need one."""
+def staff_urls(app: Flask, world: World, method: str) -> dict[str, str]:
+    """Every staff address answering ``method``, about the signed-in user's own records."""
     adapter = app.url_map.bind("localhost")
     urls = {}
-    for rule in app.url_map.iter_rules():
-        if method not in rule.methods or rule.endpoint.split(".")[0] not in STAFF_BLUEPRINTS:
-            continue
-        values = {}
-        if rule.arguments - set(rule.defaults or {}):
-            found = entity_for_endpoint(rule.endpoint)
-            if rule.arguments - set(rule.defaults or {}) != {"object_id"} or found is None:
-                continue
-            values["object_id"] = records[found[0].model].id
-        urls[rule.endpoint] = adapter.build(rule.endpoint, values)
+    for endpoint in STAFF:
+        rule = next(app.url_map.iter_rules(endpoint))
+        arguments = set(rule.arguments) - set(rule.defaults or {})
+        if method not in rule.methods or arguments - {"object_id"}:
+            continue  # files such as qr.<fmt> have no forms
+        values = {"object_id": world.objects[record_kind(endpoint)]["mine"].id} if arguments else {}
+        urls[endpoint] = adapter.build(endpoint, values)
     return urls
 
 
-def test_every_form_carries_a_csrf_token(app, client, factory, records):
-    admin = factory.user(Role.ADMIN, name="Admin Sistem")
-    token_pages = {"/login": client.get("/login")}
-    login(client, admin.email)
-    for url in staff_urls(app, records, "GET").values():
-        token_pages[url] = client.get(url)
-    token_pages["/"] = client.get("/")
+def test_every_form_carries_a_csrf_token(app, client, world):
+    pages = {"/login": client.get("/login")}
+    sign_in(app, client, world.actors["admin"])
+    for url in staff_urls(app, world, "GET").values():
+        pages[url] = client.get(url)
 
-    with_forms = []
-    for url, response in token_pages.items():
+    with_forms = set()
+    for url, response in pages.items():
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
         for form in PostForms(response.get_data(as_text=True)).forms:
             assert form["inputs"].get("csrf_token"), (url, form["action"])
-            with_forms.append(url)
+            with_forms.add(url)
     # the login page, home (sign-out button), and a list, a new and an edit page per entity
-    assert len(set(with_forms)) >= 2 + 3 * 7, sorted(set(with_forms))
+    assert len(with_forms) >= 2 + 3 * 7, sorted(with_forms)
 
 
 def snapshot(session: Session) -> dict[str, object]:
+    """How many records of each kind there are, and how many are in use."""
     session.expire_all()
+    switchable = (Agency, Unit, ServicePoint, Service, Employee, RosterEntry, User, ApiToken)
     counts = {
         m.__name__: session.scalar(select(func.count()).select_from(m))
-        for m in (Agency, Unit, ServicePoint, Service, Employee, RosterEntry, User)
+        for m in (*switchable, PublicLink)
     }
-    actives = {
+    in_use = {
         m.__name__: session.scalar(select(func.count()).select_from(m).where(m.active.is_(True)))
-        for m in (Agency, Unit, ServicePoint, Service, Employee, RosterEntry, User)
+        for m in switchable
     }
-    return {"counts": counts, "active": actives}
+    in_use["PublicLink"] = session.scalar(
+        select(func.count()).select_from(PublicLink).where(PublicLink.retired_at.is_(None))
+    )
+    return {"counts": counts, "in use": in_use}
 
 
 @pytest.mark.parametrize("token", [None, "", "bukan-token-yang-sah"])
-def test_posts_without_a_valid_token_change_nothing(app, client, session, factory, records, token):
-    admin = factory.user(Role.ADMIN)
-    login(client, admin.email)
+def test_posts_without_a_valid_token_change_nothing(app, client, session, world, token):
+    login(client, world.actors["admin"].email)
     before = snapshot(session)
-    urls = list(staff_urls(app, records, "POST").values())
+    urls = ["/login", *staff_urls(app, world, "POST").values()]
     assert len(urls) >= 4 * 7 + 2  # new, edit, deactivate, activate per entity; login, logout
     for url in urls:
         data = {"code": "BARU", "name": "Baru", "timezone": "WIB", "kind": "dinas"}
@@ -141,19 +125,21 @@ def test_posts_without_a_valid_token_change_nothing(app, client, session, factor
     assert client.get("/org/units/").status_code == 200  # still signed in
 
 
-def test_a_token_from_another_browser_is_refused(app, client, session, records):
-    unit = records[Unit]
-    other_browser = app.test_client()
-    stolen = csrf_token(other_browser, "/login")
-    login(client, records[User].email)
+def test_a_token_from_another_browser_is_refused(app, client, session, factory):
+    unit = factory.unit()
+    sign_in(app, client, factory.user(Role.AGENCY_ADMIN, agency=unit.agency))
+    stolen = csrf_token(app.test_client(), "/login")
+    response = client.post(f"/org/units/{unit.id}/deactivate", data={"csrf_token": stolen})
+    assert response.status_code == 400
+    session.expire_all()
+    assert session.get(Unit, unit.id).active
     response = client.post("/logout", data={"csrf_token": stolen})
     assert response.status_code == 400
     assert client.get("/org/units/").status_code == 200
-    assert unit.active
 
 
-def test_signing_in_without_a_token_is_a_friendly_page(client, records):
-    response = client.post("/login", data={"email": records[User].email, "password": "x"})
+def test_signing_in_without_a_token_is_a_friendly_page(client, factory):
+    response = client.post("/login", data={"email": factory.user().email, "password": "x"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Formulir kedaluwarsa" in page and "Muat ulang halaman" in page

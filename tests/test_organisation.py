@@ -11,8 +11,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,16 +28,7 @@ from feedback_app.models import (
 )
 from tests.conftest import post_form
 from tests.factories import Factory
-
-
-def sign_in(app: Flask, client: FlaskClient, user: User) -> None:
-    """Sign ``user`` in without the deliberately slow password check (tested in test_accounts)."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = app.login_manager._session_identifier_generator()
-    with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(user.id)
-        browser_session["_fresh"] = True
-        browser_session["_id"] = identifier
+from tests.test_scope import sign_in
 
 
 class FormPage(HTMLParser):
@@ -646,3 +635,59 @@ def test_list_pages_are_paginated(app, client, factory, manager, monkeypatch):
     last = client.get("/org/units/?page=9").get_data(as_text=True)
     assert "Halaman 2 dari 2" in last
     assert "Unit Nomor 4" in last and "Unit Nomor 0" not in last
+
+
+@pytest.mark.parametrize("slug", ["service-points", "services", "employees"])
+def test_records_move_between_units_of_their_own_agency_only(client, session, factory, admin, slug):
+    home, neighbour = factory.unit(name="Dinas Siantar"), factory.unit(name="Dinas Siantar Barat")
+    home_agency_unit = factory.unit(home.agency, name="Kecamatan Siantar")
+    if slug == "employees":
+        obj = factory.employee(home, name="Budi")
+        data = {"nip": obj.nip, "name": "Budi", "position": "Staf", "supervisor_id": ""}
+        model: type = Employee
+    else:
+        model = ServicePoint if slug == "service-points" else Service
+        obj = factory.service_point(home) if slug == "service-points" else factory.service(home)
+        data = {"code": obj.code, "name": "Layanan Pindah"}
+    edit = f"/org/{slug}/{obj.id}/edit"
+    refused(
+        post_form(client, edit, {**data, "unit_id": neighbour.id}),
+        "unit_id",
+        "Hanya dapat dipindah ke unit di instansi yang sama.",
+    )
+    assert fresh(session, model, obj.id).unit_id == home.id
+    assert post_form(client, edit, {**data, "unit_id": home_agency_unit.id}).status_code == 302
+    assert fresh(session, model, obj.id).unit_id == home_agency_unit.id
+
+
+def test_a_unit_is_renamed_moved_and_deactivated(client, session, factory, manager):
+    first = factory.unit(manager.agency, name="Dinas Lama")
+    second = factory.unit(manager.agency, name="Dinas Kedua")
+    child = factory.unit(parent=first, code="PIAK", name="Bidang PIAK")
+    edit = f"/org/units/{child.id}/edit"
+    form = FormPage(client.get(edit).get_data(as_text=True))
+    assert (form.values["parent_id"], form.values["kind"]) == (str(first.id), "dinas")
+    data = {"parent_id": second.id, "kind": "bidang", "code": "PIAK", "name": "Bidang Baru"}
+    assert post_form(client, edit, {**data, "timezone": "WIB"}).status_code == 302
+    moved = fresh(session, Unit, child.id)
+    assert (moved.parent_id, moved.name, moved.kind) == (second.id, "Bidang Baru", UnitKind.BIDANG)
+
+    post_form(client, f"/org/units/{child.id}/deactivate", {}, form_url="/org/units/")
+    assert not fresh(session, Unit, child.id).active
+    assert "Bidang Baru" not in client.get("/org/units/").get_data(as_text=True)
+    # an inactive unit is no longer offered for new counters
+    new_point = FormPage(client.get("/org/service-points/new").get_data(as_text=True))
+    assert not any("Bidang Baru" in label for label in new_point.labels("unit_id"))
+    post_form(client, f"/org/units/{child.id}/activate", {}, form_url="/org/units/?inactive=1")
+    assert fresh(session, Unit, child.id).active
+
+
+@pytest.mark.parametrize("field", ["employee_id", "service_point_id"])
+def test_roster_refuses_ids_that_are_not_offered(client, session, factory, officer, counter, field):
+    foreign_point = factory.service_point(factory.unit(factory.agency()))
+    foreign = {"employee_id": factory.employee(foreign_point.unit).id}
+    foreign["service_point_id"] = foreign_point.id
+    for bad in ("abc", foreign[field]):
+        data = roster_data(officer, counter, "2026-03-02T08:00", "2026-03-02T16:00")
+        refused(post_form(client, "/org/roster/new", {**data, field: bad}), field, "Pilihan tidak")
+    assert count(session, RosterEntry) == 0

@@ -1,12 +1,15 @@
-"""Who reaches which management page: scope (404) before permission (403), for every URL.
+"""Who reaches which staff page: scope (404) before permission (403), for every URL.
 
-The URLs come from the application's url_map, so a page added through the
-shared list/edit views is checked here without anyone remembering to add it.
+The URLs come from the application's url_map, so a new page is checked here
+without anyone remembering to add it: every page outside the public areas
+needs a login, every page about one record answers 404 beyond the user's
+agency or unit subtree, and no page shows records beyond it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,10 +17,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError, Rule
 
 from feedback_app import create_app
 from feedback_app.crud import entity_for_endpoint
-from feedback_app.main import NAVIGATION
 from feedback_app.models import (
     Agency,
     Employee,
@@ -28,6 +31,7 @@ from feedback_app.models import (
     Unit,
     User,
 )
+from feedback_app.models.responses import ApiToken, LinkKind, PublicLink
 from tests.conftest import csrf_token
 from tests.factories import Factory
 
@@ -44,16 +48,54 @@ def _url_map_app() -> Flask:
     )
 
 
-_RULES = list(_url_map_app().url_map.iter_rules())
+#: areas for citizens and machines (their own tests cover them), and pages anyone may open
+PUBLIC_BLUEPRINTS = {"public", "api"}
+PUBLIC_ENDPOINTS = {"static", "accounts.login", "main.switch_language"}
+
+
+def _is_staff(rule: Rule) -> bool:
+    return (
+        rule.endpoint not in PUBLIC_ENDPOINTS
+        and rule.endpoint.split(".")[0] not in PUBLIC_BLUEPRINTS
+    )
+
+
+def _arguments(rule: Rule) -> set[str]:
+    return set(rule.arguments) - set(rule.defaults or {})
+
+
+_RULES = {r.endpoint: r for r in _url_map_app().url_map.iter_rules() if _is_staff(r)}
+STAFF = sorted(_RULES)
 #: every list / new / edit / deactivate / activate endpoint of the shared management views
-MANAGEMENT = sorted({r.endpoint for r in _RULES if entity_for_endpoint(r.endpoint)})
+MANAGEMENT = sorted(e for e in STAFF if entity_for_endpoint(e))
 WITH_OBJECT = [
     e for e in MANAGEMENT if entity_for_endpoint(e)[1] in ("edit", "deactivate", "activate")
 ]
-#: blueprints that hold management pages: those of the main menu
-MANAGEMENT_BLUEPRINTS = {endpoint.split(".")[0] for endpoint, _label, _p in NAVIGATION}
-#: the only pages of those blueprints that an anonymous visitor may open
-PUBLIC = {"accounts.login"}
+#: the kind of record behind each address prefix; the shared views' lists name their own
+RECORD_PREFIXES: dict[str, Any] = {
+    _RULES[e].rule: entity_for_endpoint(e)[0].model for e in MANAGEMENT if e.endswith("_list")
+} | {"/org/kiosks/": "kiosk", "/org/api-tokens/": ApiToken}
+
+
+def record_kind(endpoint: str) -> Any:
+    """What ``<object_id>`` of an endpoint points at, from its address (None if unknown)."""
+    if found := entity_for_endpoint(endpoint):
+        return found[0].model
+    path = _RULES[endpoint].rule
+    for prefix, kind in RECORD_PREFIXES.items():
+        if path.startswith(prefix + "<int:object_id>"):
+            return kind
+    return None
+
+
+#: the other pages about one record (counter posters, nameplates, kiosks, ...)
+OTHER_RECORD_PAGES = sorted(
+    e for e in STAFF if "object_id" in _arguments(_RULES[e]) and e not in MANAGEMENT
+)
+#: staff pages that need no record: lists, forms, menus, downloads
+PAGES_WITHOUT_RECORD = sorted(
+    e for e in STAFF if not _arguments(_RULES[e]) and "GET" in _RULES[e].methods
+)
 
 EVERYONE = frozenset(Role)
 ORG_MANAGERS = frozenset({Role.ADMIN, Role.AGENCY_ADMIN})
@@ -73,6 +115,11 @@ def test_every_management_page_has_expectations():
     prefixes = {e.rpartition("_")[0] for e in MANAGEMENT}
     assert prefixes == set(EXPECTED_ACCESS), "add the new entity to EXPECTED_ACCESS"
     assert len(MANAGEMENT) == 5 * len(EXPECTED_ACCESS)
+
+
+def test_every_page_about_a_record_is_known_here():
+    unknown = [e for e in STAFF if "object_id" in _arguments(_RULES[e]) and not record_kind(e)]
+    assert not unknown, "add the record behind these pages to RECORD_PREFIXES and the world"
 
 
 # --- the world every test looks at -------------------------------------------------------
@@ -99,7 +146,8 @@ class World:
     agency_a: Agency
     agency_b: Agency
     units: dict[str, Unit]
-    objects: dict[type, dict[str, Any]] = field(default_factory=dict)
+    #: by kind of record (a model, or "kiosk"), then by place
+    objects: dict[Any, dict[str, Any]] = field(default_factory=dict)
     actors: dict[str, User] = field(default_factory=dict)
 
     def add_objects(self, place: str, unit: Unit) -> None:
@@ -114,6 +162,17 @@ class World:
             Employee: employee,
             RosterEntry: f.roster(employee, point, dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)),
             User: f.user(Role.DESIGNER, unit=unit, name=f"Pengguna {tag}"),
+            "kiosk": f._add(
+                PublicLink(kind=LinkKind.KIOSK, service_point=point, label=f"Kiosk {tag}")
+            ),
+            ApiToken: f._add(
+                ApiToken(
+                    agency_id=unit.agency_id,
+                    unit_id=unit.id,
+                    name=f"Token {tag}",
+                    token_hash=secrets.token_hex(32),
+                )
+            ),
         }
         for model, obj in found.items():
             self.objects.setdefault(model, {})[place] = obj
@@ -121,6 +180,10 @@ class World:
 
 @pytest.fixture()
 def world(factory: Factory) -> World:
+    return build_world(factory)
+
+
+def build_world(factory: Factory) -> World:
     agency_a = factory.agency(name="Instansi Qagency")
     agency_b = factory.agency(name="Instansi Qother")
     root = factory.unit(agency_a, name="Dinas Qroot")
@@ -173,11 +236,18 @@ def model_of(endpoint: str) -> type:
     return entity_for_endpoint(endpoint)[0].model
 
 
-def request(app: Flask, client: FlaskClient, endpoint: str, obj: Any = None, token: str = ""):
-    """Open ``endpoint`` the way its page is used: GET a page, POST a (de)activation button."""
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+def request(
+    app: Flask,
+    client: FlaskClient,
+    endpoint: str,
+    obj: Any = None,
+    token: str = "",
+    extra: dict[str, Any] | None = None,
+):
+    """Open ``endpoint`` the way its page is used: GET a page, POST a button."""
+    rule = _RULES[endpoint]
     values = {"object_id": obj.id} if "object_id" in rule.arguments else {}
-    url = app.url_map.bind("localhost").build(endpoint, values)
+    url = app.url_map.bind("localhost").build(endpoint, {**values, **(extra or {})})
     if "GET" in rule.methods:
         return client.get(url)
     return client.post(url, data={"csrf_token": token})
@@ -198,31 +268,20 @@ def prepare_target(session: Session, endpoint: str, obj: Any) -> None:
 # --- the checks ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("endpoint", MANAGEMENT)
+@pytest.mark.parametrize("endpoint", STAFF)
 def test_anonymous_visitors_are_sent_to_the_login_page(app, client, world, session, endpoint):
-    target = world.objects[model_of(endpoint)]["mine"]
-    prepare_target(session, endpoint, target)
-    before = active_in_db(session, target)
-    response = request(app, client, endpoint, target, csrf_token(client, "/login"))
+    rule = _RULES[endpoint]
+    kind = record_kind(endpoint) if "object_id" in _arguments(rule) else None
+    target = world.objects[kind]["mine"] if kind else None
+    extra = {name: 1 for name in _arguments(rule) - {"object_id"}}
+    if target is not None:
+        prepare_target(session, endpoint, target)
+        before = active_in_db(session, target) if hasattr(target, "active") else None
+    response = request(app, client, endpoint, target, csrf_token(client, "/login"), extra)
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
-    assert active_in_db(session, target) == before
-
-
-def test_every_page_of_the_management_areas_needs_a_login(app, client, world):
-    checked = 0
-    for rule in app.url_map.iter_rules():
-        blueprint = rule.endpoint.split(".")[0]
-        if blueprint not in MANAGEMENT_BLUEPRINTS or rule.endpoint in PUBLIC:
-            continue
-        if "GET" not in rule.methods or rule.arguments - {"object_id"}:
-            continue
-        url = app.url_map.bind("localhost").build(rule.endpoint, {"object_id": 1})
-        response = client.get(url)
-        assert response.status_code == 302, rule.endpoint
-        assert response.headers["Location"].startswith("/login"), rule.endpoint
-        checked += 1
-    assert checked >= 3 * len(EXPECTED_ACCESS)
+    assert response.headers["Location"].startswith("/login")
+    if target is not None and before is not None:
+        assert active_in_db(session, target) == before
 
 
 @pytest.mark.parametrize("endpoint", WITH_OBJECT)
@@ -294,6 +353,8 @@ def test_allowed_users_reach_the_page_and_act(app, client, world, session, endpo
 
 LIST_PAGES = [e for e in MANAGEMENT if e.endswith("_list")]
 FORM_PAGES = [e for e in MANAGEMENT if e.endswith(("_new", "_edit"))]
+#: values tried for an address's other parts (a file format, a size) until the page is found
+EXTRA_VALUES = ["png", "svg", "pdf", "xlsx", "csv", 1]
 
 
 def _never_shown(actor: User) -> list[str]:
@@ -302,21 +363,66 @@ def _never_shown(actor: User) -> list[str]:
     return ["Qother", "Qsibling"] if actor.unit_id is not None else ["Qother"]
 
 
+@pytest.mark.parametrize("endpoint", OTHER_RECORD_PAGES)
+def test_other_pages_about_a_record_answer_404_beyond_the_users_scope(app, client, world, endpoint):
+    rule = _RULES[endpoint]
+    records = world.objects[record_kind(endpoint)]
+    others = _arguments(rule) - {"object_id"}
+    # first find the address at which the installation admin reaches the user's own record
+    sign_in(app, client, world.actors["admin"])
+    for value in EXTRA_VALUES:
+        extra = {name: value for name in others}
+        try:
+            found = request(app, client, endpoint, records["mine"], csrf_token(client, "/"), extra)
+        except BuildError:
+            continue
+        if found.status_code != 404:
+            break
+    assert found.status_code < 500 and found.status_code != 404, found.status_code
+
+    for name, place in [
+        ("agency_admin", "other"),
+        ("designer", "other"),
+        ("agency_head", "other"),
+        ("unit_admin", "other"),
+        ("unit_head", "other"),
+        ("unit_admin", "sibling"),
+        ("unit_head", "sibling"),
+    ]:
+        sign_in(app, client, world.actors[name])
+        response = request(app, client, endpoint, records[place], csrf_token(client, "/"), extra)
+        assert response.status_code == 404, (name, place)
+
+
 @pytest.mark.parametrize("endpoint", LIST_PAGES)
-def test_lists_show_only_rows_in_the_users_scope(app, client, world, endpoint):
+def test_lists_show_the_users_own_records(app, client, world, endpoint):
     for actor in world.actors.values():
-        if not may(actor, endpoint):
+        if not may(actor, endpoint) or endpoint == "organisation.agencies_list":
             continue
         sign_in(app, client, actor)
         page = client.get(
             app.url_map.bind("localhost").build(endpoint, {"inactive": "1"})
         ).get_data(as_text=True)
-        if endpoint != "organisation.agencies_list":
-            assert "Qmine" in page and "Qbelow" in page, actor.role
-        for hidden in _never_shown(actor):
-            assert hidden not in page, (actor.role, hidden)
+        assert "Qmine" in page and "Qbelow" in page, actor.role
         if actor.role == Role.ADMIN:
             assert "Qother" in page
+
+
+@pytest.mark.parametrize("endpoint", PAGES_WITHOUT_RECORD)
+def test_no_page_shows_records_beyond_the_users_scope(app, client, world, endpoint):
+    opened = 0
+    for actor in world.actors.values():
+        sign_in(app, client, actor)
+        url = app.url_map.bind("localhost").build(endpoint, {"inactive": "1"})
+        response = client.get(url)
+        assert response.status_code < 500, (actor.role, response.status_code)
+        if response.status_code != 200 or "text/html" not in response.content_type:
+            continue
+        opened += 1
+        page = response.get_data(as_text=True)
+        for hidden in _never_shown(actor):
+            assert hidden not in page, (actor.role, hidden)
+    assert opened or endpoint not in LIST_PAGES
 
 
 @pytest.mark.parametrize("endpoint", FORM_PAGES)

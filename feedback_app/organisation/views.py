@@ -172,8 +172,19 @@ def _prepare_unit_owned(form: Any, obj: Any) -> None:
         form.unit_id.choices.append((obj.unit_id, obj.unit.name))
 
 
+def _stays_in_agency(form: Any, obj: Any) -> bool:
+    """A record moves between units of its agency only: its rosters and answers stay there."""
+    unit = db.get(Unit, form.unit_id.data)
+    if obj is not None and unit is not None and unit.agency_id != obj.unit.agency_id:
+        form.unit_id.errors.append(_l("Hanya dapat dipindah ke unit di instansi yang sama."))
+        return False
+    return True
+
+
 def _check_code_in_unit(model: type) -> Any:
     def check(form: Any, obj: Any) -> bool:
+        if not _stays_in_agency(form, obj):
+            return False
         if _taken(model, obj, unit_id=form.unit_id.data, code=form.code.data):
             form.code.errors.append(_l("Kode ini sudah dipakai di unit ini."))
             return False
@@ -198,6 +209,7 @@ SERVICE_POINTS = Entity(
     order_by=[ServicePoint.unit_id, ServicePoint.code],
     prepare=_prepare_unit_owned,
     check=_check_code_in_unit(ServicePoint),
+    row_links=[(_l("QR & poster"), "posters.counter_link")],
 )
 
 SERVICES = Entity(
@@ -248,6 +260,8 @@ def _check_employee(form: forms.EmployeeForm, obj: Employee | None) -> bool:
     except NipError as error:
         form.nip.errors.append(error.message)
         return False
+    if not _stays_in_agency(form, obj):
+        return False
     unit = db.get(Unit, form.unit_id.data)
     assert unit is not None  # the choices hold only existing units
     if _taken(Employee, obj, agency_id=unit.agency_id, nip=form.nip.data):
@@ -289,6 +303,7 @@ EMPLOYEES = Entity(
     prepare=_prepare_employee,
     check=_check_employee,
     save=_save_employee,
+    row_links=[(_l("Papan nama"), "staff.nameplate_show")],
 )
 
 
