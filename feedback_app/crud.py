@@ -52,6 +52,8 @@ class Entity:
     check: Callable[[FlaskForm, Any], bool] = lambda form, obj: True
     #: copy the form into a (possibly new) object
     save: Callable[[FlaskForm, Any], Any] = lambda form, obj: form.populate_obj(obj)
+    #: why an inactive record may not be switched back on now (a message), or None
+    check_activation: Callable[[Any], Any | None] = lambda obj: None
     #: extra filters for the list page, from request args
     filters: Callable[[Any], Iterable[ColumnElement[bool]]] = lambda args: ()
     #: extra links on each row: (label, endpoint) taking ``object_id``
@@ -141,6 +143,10 @@ def register(bp: Blueprint, entity: Entity) -> None:
         if isinstance(obj, User) and obj.id == current_user.id:
             flash(_l("Anda tidak dapat menonaktifkan akun Anda sendiri."), "error")
             return redirect(url_for(f".{slug}_list"))
+        problem = entity.check_activation(obj) if active and not obj.active else None
+        if problem is not None:
+            flash(problem, "error")
+            return redirect(url_for(f".{slug}_list", inactive="1"))
         obj.active = active
         flash(
             _l("%(what)s diaktifkan.", what=entity.singular)

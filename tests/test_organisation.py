@@ -691,3 +691,18 @@ def test_roster_refuses_ids_that_are_not_offered(client, session, factory, offic
         data = roster_data(officer, counter, "2026-03-02T08:00", "2026-03-02T16:00")
         refused(post_form(client, "/org/roster/new", {**data, field: bad}), field, "Pilihan tidak")
     assert count(session, RosterEntry) == 0
+
+
+def test_an_entry_cannot_be_switched_back_on_over_a_newer_shift(
+    client, session, factory, officer, counter
+):
+    old = factory.roster(officer, counter, dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC))
+    old.active = False
+    session.flush()
+    factory.roster(officer, counter, dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC))
+    response = post_form(
+        client, f"/org/roster/{old.id}/activate", {}, form_url="/org/roster/?inactive=1"
+    )
+    assert response.status_code == 302
+    assert "beririsan" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert not fresh(session, RosterEntry, old.id).active

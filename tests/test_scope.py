@@ -457,3 +457,56 @@ def test_a_unit_limited_manager_cannot_pick_a_sibling_unit_by_its_id(app, client
     assert "Pilihan tidak valid." in response.get_data(as_text=True)
     session.expire_all()
     assert session.query(ServicePoint).filter_by(name="Loket Selundupan").count() == 0
+
+
+def test_a_unit_limited_manager_cannot_move_the_top_of_their_subtree(app, client, world, session):
+    """Detaching it would hide it, and all its data, from the heads of the units above."""
+    mine, sibling = world.units["mine"], world.units["sibling"]
+    root_id = mine.parent_id
+    sign_in(app, client, world.actors["unit_admin"])
+    edit = f"/org/units/{mine.id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    assert "Qroot" in page and "Qsibling" not in page
+    data = {"kind": "bidang", "code": mine.code, "name": "Bidang Qmine", "timezone": "WIB"}
+    for parent in ("", sibling.id, world.units["below"].id):
+        response = client.post(
+            edit, data={**data, "parent_id": parent, "csrf_token": csrf_token(client, edit)}
+        )
+        assert response.status_code == 422, parent
+        assert 'id="parent_id-error"' in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Unit, mine.id).parent_id == root_id
+    # renaming it in place is fine
+    response = client.post(
+        edit,
+        data={
+            **data,
+            "name": "Bidang Baru",
+            "parent_id": root_id,
+            "csrf_token": csrf_token(client, edit),
+        },
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Unit, mine.id).name == "Bidang Baru"
+
+
+def test_a_unit_limited_manager_cannot_create_a_top_level_unit(app, client, world, session):
+    sign_in(app, client, world.actors["unit_admin"])
+    data = {
+        "kind": "upt",
+        "code": "UPT-LEPAS",
+        "name": "UPT Lepas",
+        "timezone": "WIB",
+        "parent_id": "",
+    }
+    response = client.post(
+        "/org/units/new", data={**data, "csrf_token": csrf_token(client, "/org/units/new")}
+    )
+    assert response.status_code == 422
+    assert 'id="parent_id-error">Wajib diisi.' in response.get_data(as_text=True)
+    data["parent_id"] = world.units["below"].id
+    response = client.post(
+        "/org/units/new", data={**data, "csrf_token": csrf_token(client, "/org/units/new")}
+    )
+    assert response.status_code == 302

@@ -83,9 +83,13 @@ def _prepare_unit(form: forms.UnitForm, obj: Unit | None) -> None:
     if obj is not None:
         below = set(subtree_ids(db, obj.id))
         choices = [c for c in choices if c[0] not in below]
-    # A unit-limited user works inside their subtree: no new top-level units.
-    if current_user.unit_id is None or (obj is not None and obj.id == current_user.unit_id):
+    if current_user.unit_id is None:
         choices = [BLANK, *choices]
+    elif obj is not None and obj.id == current_user.unit_id:
+        # The top of a unit-limited user's subtree stays where the agency placed it: moving it
+        # would take it (and its data) away from the heads of the units above.
+        choices = [(obj.parent_id, obj.parent.name)] if obj.parent is not None else [BLANK]
+    # Otherwise a unit-limited user works inside their subtree: no new top-level units.
     if (
         obj is not None
         and obj.parent_id is not None
@@ -358,18 +362,32 @@ def _check_roster(form: forms.RosterEntryForm, obj: RosterEntry | None) -> bool:
     if ends - starts > dt.timedelta(hours=24):
         form.ends_at.errors.append(_l("Satu jadwal paling lama 24 jam."))
         return False
+    if _overlaps(employee.id, starts, ends, obj):
+        form.starts_at.errors.append(OVERLAP)
+        return False
+    return True
+
+
+OVERLAP = _l("Pegawai ini sudah terjadwal pada waktu yang beririsan.")
+
+
+def _overlaps(
+    employee_id: int, starts: dt.datetime, ends: dt.datetime, obj: RosterEntry | None
+) -> bool:
+    """Whether the employee already has another active entry in [starts, ends)."""
     overlap = select(RosterEntry.id).where(
-        RosterEntry.employee_id == employee.id,
+        RosterEntry.employee_id == employee_id,
         RosterEntry.active.is_(True),
         RosterEntry.starts_at < ends,
         RosterEntry.ends_at > starts,
     )
     if obj is not None:
         overlap = overlap.where(RosterEntry.id != obj.id)
-    if db.scalar(overlap.limit(1)) is not None:
-        form.starts_at.errors.append(_l("Pegawai ini sudah terjadwal pada waktu yang beririsan."))
-        return False
-    return True
+    return db.scalar(overlap.limit(1)) is not None
+
+
+def _check_roster_activation(obj: RosterEntry) -> Any | None:
+    return OVERLAP if _overlaps(obj.employee_id, obj.starts_at, obj.ends_at, obj) else None
 
 
 def _save_roster(form: forms.RosterEntryForm, obj: RosterEntry) -> None:
@@ -410,6 +428,7 @@ ROSTER = Entity(
     load=_load_roster,
     check=_check_roster,
     save=_save_roster,
+    check_activation=_check_roster_activation,
 )
 
 ENTITIES = [AGENCIES, UNITS, SERVICE_POINTS, SERVICES, EMPLOYEES, ROSTER]
