@@ -510,3 +510,16 @@ def test_a_unit_limited_manager_cannot_create_a_top_level_unit(app, client, worl
         "/org/units/new", data={**data, "csrf_token": csrf_token(client, "/org/units/new")}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("object_id", [0, 2**31, 2**63, 10**20])
+@pytest.mark.parametrize("endpoint", ["organisation.units_edit", "accounts.users_deactivate"])
+def test_ids_no_record_can_have_are_not_found(app, client, world, endpoint, object_id):
+    sign_in(app, client, world.actors["admin"])
+    token = csrf_token(client, "/")
+    url = app.url_map.bind("localhost").build(endpoint, {"object_id": object_id})
+    if endpoint.endswith("_edit"):
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == 404

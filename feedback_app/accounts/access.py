@@ -102,8 +102,14 @@ def scoped(query: Select, model: type) -> Select:
     return query
 
 
+#: the largest id an INTEGER column holds (PostgreSQL refuses larger ones in a query)
+MAX_ID = 2**31 - 1
+
+
 def get_or_404(model: type[M], object_id: int) -> M:
     """Load one object the current user may see, or answer 404."""
+    if not 0 < object_id <= MAX_ID:
+        abort(404)  # an id no record can have, typed into the address bar
     obj = db.scalar(scoped(select(model), model).where(model.id == object_id))  # type: ignore[attr-defined]
     if obj is None:
         abort(404)
