@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -41,6 +42,9 @@ def test_sign_in_then_out(client, session, factory):
     assert "Selamat datang, Rina Admin" in home
     last = stored(session, user.email).last_login_at
     assert last is not None and last.utcoffset() == dt.timedelta(0)
+    # shown on the users page on the clock of Jakarta (WIB)
+    shown = last.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%H:%M")
+    assert shown in client.get("/users/?q=" + user.email).get_data(as_text=True)
 
     response = post_form(client, "/logout", {}, form_url="/")
     assert response.status_code == 302
