@@ -388,7 +388,8 @@ def write_workbook(
     Columns take the table's number formats and widths; a table with a
     ``chart`` gets a bar chart beside it. Rows are written as they come
     (constant-memory mode), formulas and links are never created. Returns the
-    number of data rows written; ``progress(n)`` is called as they are.
+    number of data rows written; ``progress(n)`` is called as the first
+    table's rows are (the main table; the others are small companions).
     """
     if max_rows < 2:
         raise ValueError("a sheet needs room for the header and a row")
@@ -408,8 +409,9 @@ def write_workbook(
             workbook.set_properties(dict(properties))
         cells = _CellWriter(workbook)
         used: set[str] = set()
-        for table in tables:
-            total += _SheetWriter(workbook, cells, table, max_rows, used).write(progress)
+        for index, table in enumerate(tables):
+            writer = _SheetWriter(workbook, cells, table, max_rows, used)
+            total += writer.write(progress if index == 0 else None)
     finally:
         workbook.close()
     return total

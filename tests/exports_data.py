@@ -113,9 +113,15 @@ def build_world(session: Session, factory: Factory) -> World:
         head_title="Wali Kota Uji Ekspor",
     )
     other = factory.agency(name="Pemerintah Kota Lain")
-    dinas = factory.unit(agency=agency, name="Dinas Kependudukan dan Pencatatan Sipil", code="DUKCAPIL")
-    bidang = factory.unit(parent=dinas, name="Bidang Pelayanan Pendaftaran Penduduk", kind=UnitKind.BIDANG, code="PDP")
-    puskesmas = factory.unit(agency=agency, name="Puskesmas <b>Kartini</b>", kind=UnitKind.PUSKESMAS, code="PKM")
+    dinas = factory.unit(
+        agency=agency, name="Dinas Kependudukan dan Pencatatan Sipil", code="DUKCAPIL"
+    )
+    bidang = factory.unit(
+        parent=dinas, name="Bidang Pelayanan Pendaftaran Penduduk", kind=UnitKind.BIDANG, code="PDP"
+    )
+    puskesmas = factory.unit(
+        agency=agency, name="Puskesmas <b>Kartini</b>", kind=UnitKind.PUSKESMAS, code="PKM"
+    )
     other_unit = factory.unit(agency=other, name="Dinas Lain", code="LAIN")
     point = factory.service_point(unit=dinas, name="Loket 1 KTP-el")
     point_bidang = factory.service_point(unit=bidang, name="Loket 2 Akta")
@@ -129,7 +135,10 @@ def build_world(session: Session, factory: Factory) -> World:
 
     responses = []
     for i, scores in enumerate(CHECK_ANSWERS):
-        extra: dict[str, Any] = {"jenis_kelamin": "laki_laki" if i != 1 else "perempuan", "pendidikan": "sma"}
+        extra: dict[str, Any] = {
+            "jenis_kelamin": "laki_laki" if i != 1 else "perempuan",
+            "pendidikan": "sma",
+        }
         if i == 0:
             extra["saran"] = FORMULA
         if i == 1:
@@ -137,16 +146,25 @@ def build_world(session: Session, factory: Factory) -> World:
         if i == 2:
             extra["perbaikan"] = "Antrean terlalu panjang, tambah loket."
         responses.append(
-            add_response(session, dinas, version, scores, point=point, service=service,
-                         employee=officer, extra=extra,
-                         when=dt.datetime(2025, 3, 10 + i, 2, 30, tzinfo=dt.UTC))  # fmt: skip
+            add_response(
+                session,
+                dinas,
+                version,
+                scores,
+                point=point,
+                service=service,
+                employee=officer,
+                extra=extra,
+                when=dt.datetime(2025, 3, 10 + i, 2, 30, tzinfo=dt.UTC),
+            )  # fmt: skip
         )
     # one in the bidang (a child of the dinas), one at the puskesmas
     responses.append(add_response(session, bidang, version, [4, 4, 3, 4, 4, 4, 4, 3, 3],
                                   point=point_bidang,
                                   when=dt.datetime(2025, 5, 1, 1, 0, tzinfo=dt.UTC)))  # fmt: skip
+    end_of_june = dt.datetime(2025, 6, 30, 16, 59, tzinfo=dt.UTC)  # 23:59 WIB
     responses.append(add_response(session, puskesmas, version, [4] * 9, point=point_puskesmas,
-                                  when=dt.datetime(2025, 6, 30, 16, 59, tzinfo=dt.UTC)))  # fmt: skip
+                                  when=end_of_june))  # fmt: skip
     # flagged: left out unless asked for
     responses.append(add_response(session, dinas, version, [1] * 9, point=point, flagged=True,
                                   when=dt.datetime(2025, 3, 12, 3, 0, tzinfo=dt.UTC)))  # fmt: skip

@@ -103,9 +103,7 @@ def test_raw_csv_semicolon_decimal_comma(client, session, world):
 
 def test_raw_csv_codes_comma(client, world):
     login(client, world.head.email)
-    response = export(
-        client, {"kind": "raw", "format": "csv", "delimiter": ",", "values": "codes"}
-    )
+    response = export(client, {"kind": "raw", "format": "csv", "delimiter": ",", "values": "codes"})
     frame = pd.read_csv(io.BytesIO(response.get_data()), encoding="utf-8-sig")
     assert len(frame) == 5
     dinas = frame[frame["Unit"] == world.dinas.name].sort_values("ID respons")
@@ -133,9 +131,12 @@ def test_raw_xlsx(client, world):
     assert header[:4] == ["ID respons", "Waktu (lokal)", "Zona waktu", "Unit"]
     assert sheet["A1"].font.b and sheet.freeze_panes == "A2"
     assert sheet.max_row == 6
-    rows = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {
+        r[0]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
     first = rows[world.responses[0].id]
-    assert first["Waktu (lokal)"] == dt.datetime(2025, 3, 10, 9, 30)
+    assert first["Waktu (lokal)"] == dt.datetime(2025, 3, 10, 9, 30)  # noqa: DTZ001 - local, naive
     assert first["U2 Sistem, mekanisme, dan prosedur"] == "Kurang mudah"
     assert first["Saran dan masukan"] == "'" + FORMULA
     assert rows[world.responses[1].id]["Saran dan masukan"] == SCRIPT
@@ -149,7 +150,11 @@ def test_raw_xlsx(client, world):
 
 
 def expected_unit_ikm() -> str:
-    return str(ikm_from_responses([dict(zip([f"U{i}" for i in range(1, 10)], a, strict=True)) for a in CHECK_ANSWERS]).score)
+    return str(
+        ikm_from_responses(
+            [dict(zip([f"U{i}" for i in range(1, 10)], a, strict=True)) for a in CHECK_ANSWERS]
+        ).score
+    )
 
 
 def test_summary_xlsx_matches_scoring(client, world):
@@ -190,7 +195,10 @@ def test_summary_csv(client, world):
     assert dinas["IKM (25–100)"] == "77,78"
     assert dinas["Mutu"] == "B"
     assert set(frame["Unit"]) == {
-        world.dinas.name, world.bidang.name, world.puskesmas.name, "Seluruh unit terpilih"
+        world.dinas.name,
+        world.bidang.name,
+        world.puskesmas.name,
+        "Seluruh unit terpilih",
     }
 
 
@@ -205,7 +213,12 @@ def test_sav_variable_and_value_labels(client, world, tmp_path: Path):
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     assert labels["U1"] == "U1 Persyaratan"
     assert labels["waktu_lokal"] == "Waktu (lokal)"
-    assert meta.variable_value_labels["U1"] == {1.0: "Tidak sesuai", 2.0: "Kurang sesuai", 3.0: "Sesuai", 4.0: "Sangat sesuai"}
+    assert meta.variable_value_labels["U1"] == {
+        1.0: "Tidak sesuai",
+        2.0: "Kurang sesuai",
+        3.0: "Sesuai",
+        4.0: "Sangat sesuai",
+    }
     assert meta.variable_value_labels["unit"][float(world.dinas.id)] == world.dinas.name
     gender = meta.variable_value_labels["jenis_kelamin"]
     assert gender == {1.0: "Laki-laki", 2.0: "Perempuan"}
@@ -225,14 +238,24 @@ def test_json_is_inert(client, world):
     table = document["tables"][0]
     names = [c["name"] for c in table["columns"]]
     comments = [dict(zip(names, row, strict=True)) for row in table["rows"]]
-    assert {c["komentar"] for c in comments} == {FORMULA, SCRIPT, "Antrean terlalu panjang, tambah loket."}
+    assert {c["komentar"] for c in comments} == {
+        FORMULA,
+        SCRIPT,
+        "Antrean terlalu panjang, tambah loket.",
+    }
     assert all(c["tindak_lanjut"] == "belum ditindaklanjuti" for c in comments)
 
 
 def test_comments_with_follow_up_status(client, session, world):
     from feedback_app.models import FollowUp, FollowUpStatus
 
-    session.add(FollowUp(response_id=world.responses[2].id, unit_id=world.dinas.id, status=FollowUpStatus.IN_PROGRESS))
+    session.add(
+        FollowUp(
+            response_id=world.responses[2].id,
+            unit_id=world.dinas.id,
+            status=FollowUpStatus.IN_PROGRESS,
+        )
+    )
     session.flush()
     login(client, world.head.email)
     response = export(client, {"kind": "comments", "format": "xlsx"})
@@ -315,7 +338,9 @@ def test_unit_head_cannot_reach_other_units(client, session, world, field, targe
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     for fmt in ("csv", "xlsx", "pdf"):
         kind = "summary" if fmt == "pdf" else "raw"
-        response = export(client, {"kind": kind, "format": fmt, field: str(getattr(world, target).id)})
+        response = export(
+            client, {"kind": kind, "format": fmt, field: str(getattr(world, target).id)}
+        )
         assert response.status_code == 404
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
 
@@ -327,7 +352,9 @@ def test_other_agency_survey_version_is_404(client, session, world):
         select(Survey.current_version_id).where(Survey.agency_id == world.other_agency.id)
     )
     login(client, world.head.email)
-    response = export(client, {"kind": "raw", "format": "csv", "survey_version": str(other_version)})
+    response = export(
+        client, {"kind": "raw", "format": "csv", "survey_version": str(other_version)}
+    )
     assert response.status_code == 404
 
 
@@ -373,7 +400,10 @@ def test_background_job_and_download(client, session, world):
     assert download.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(download.get_data()))
     assert book["Respons"].max_row == 5
-    actions = [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.user_id == world.unit_head.id))]
+    actions = [
+        e.action
+        for e in session.scalars(select(AuditEntry).where(AuditEntry.user_id == world.unit_head.id))
+    ]
     assert "export" in actions and "export.download" in actions
 
 
@@ -394,7 +424,11 @@ def test_jobs_belong_to_their_owner(client, session, world):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/ekspor/")})
     for user in (world.puskesmas_head, world.other_head, world.head):
         login(client, user.email)
-        for url in (f"/ekspor/tugas/{job.id}", f"/ekspor/tugas/{job.id}/status", f"/ekspor/tugas/{job.id}/unduh"):
+        for url in (
+            f"/ekspor/tugas/{job.id}",
+            f"/ekspor/tugas/{job.id}/status",
+            f"/ekspor/tugas/{job.id}/unduh",
+        ):
             assert client.get(url).status_code == 404, (user.email, url)
         client.post("/logout", data={"csrf_token": csrf_token(client, "/ekspor/")})
 
@@ -423,14 +457,37 @@ def test_cli_export(app, session, world, tmp_path):
     output = tmp_path / "ringkasan.csv"
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["export", "run", "summary", "csv", "-o", str(output), "--user", world.head.email,
-              "--period", "2025", "--delimiter", ";", "--decimal-comma"]  # fmt: skip
+        args=[
+            "export",
+            "run",
+            "summary",
+            "csv",
+            "-o",
+            str(output),
+            "--user",
+            world.head.email,
+            "--period",
+            "2025",
+            "--delimiter",
+            ";",
+            "--decimal-comma",
+        ]  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(output, sep=";", encoding="utf-8-sig", dtype=str)
     assert frame[frame["Unit"] == world.dinas.name].iloc[0]["IKM (25–100)"] == "77,78"
     result = runner.invoke(
-        args=["export", "run", "raw", "csv", "-o", str(output), "--user", world.unit_head.email,
-              "--unit", world.puskesmas.code]  # fmt: skip
+        args=[
+            "export",
+            "run",
+            "raw",
+            "csv",
+            "-o",
+            str(output),
+            "--user",
+            world.unit_head.email,
+            "--unit",
+            world.puskesmas.code,
+        ]  # fmt: skip
     )
     assert result.exit_code != 0 and "outside" in result.output
