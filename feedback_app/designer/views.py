@@ -127,18 +127,25 @@ def _lang() -> str:
 def _permit(permission: Permission = Permission.DESIGN_SURVEYS) -> None:
     if not current_user.can(permission):
         abort(403)
+    if permission == Permission.DESIGN_SURVEYS and current_user.unit_id is not None:
+        abort(403)  # surveys are the agency's: designing them needs an agency-wide account
 
 
 def _scoped_surveys(query: Select) -> Select:
-    """Surveys belong to an agency: a user sees their agency's, the administrator all."""
+    """Surveys belong to an agency: a user sees their agency's, the administrator all.
+
+    Like every agency-level record, they are beyond a user limited to a unit subtree.
+    """
     if current_user.role == Role.ADMIN:
         return query
+    if current_user.unit_id is not None:
+        return query.where(False)
     return query.where(Survey.agency_id == current_user.agency_id)
 
 
-def _load(survey_id: int, permission: Permission = Permission.DESIGN_SURVEYS) -> Survey:
+def _load(object_id: int, permission: Permission = Permission.DESIGN_SURVEYS) -> Survey:
     """Load (another agency's survey: 404), then check the permission (403)."""
-    survey = db.scalar(_scoped_surveys(select(Survey)).where(Survey.id == survey_id))
+    survey = db.scalar(_scoped_surveys(select(Survey)).where(Survey.id == object_id))
     if survey is None:
         abort(404)
     _permit(permission)
@@ -166,7 +173,7 @@ def _conflict_response(survey: Survey):  # type: ignore[no-untyped-def]
         ),
         "error",
     )
-    return redirect(url_for(".survey", survey_id=survey.id), code=303)
+    return redirect(url_for(".survey", object_id=survey.id), code=303)
 
 
 def _messages(issues: list[Issue]) -> list[str]:
@@ -293,13 +300,13 @@ def _save(survey: Survey, before: SurveyDefinition, after: SurveyDefinition) -> 
 
 
 def _back(survey: Survey, anchor: str | None = None):  # type: ignore[no-untyped-def]
-    url = url_for(".survey", survey_id=survey.id)
+    url = url_for(".survey", object_id=survey.id)
     return redirect(url + (f"#{anchor}" if anchor else ""), code=303)
 
 
-def _action(survey_id: int, change: Any, *, anchor: Any = None, done: Any = None):  # type: ignore[no-untyped-def]
+def _action(object_id: int, change: Any, *, anchor: Any = None, done: Any = None):  # type: ignore[no-untyped-def]
     """A button that edits the draft: CSRF, revision, change, check, save or show why not."""
-    survey = _load(survey_id)
+    survey = _load(object_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -319,6 +326,7 @@ def _action(survey_id: int, change: Any, *, anchor: Any = None, done: Any = None
 
 
 def _step() -> int:
+    """The direction of a move button, read only after the survey was loaded and checked."""
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
@@ -389,7 +397,7 @@ def create():  # type: ignore[no-untyped-def]
             user_id=current_user.id,
         )
         flash(_l("Survei dibuat sebagai draf. Ubah, pratinjau, lalu terbitkan."), "success")
-        return redirect(url_for(".survey", survey_id=survey.id), code=303)
+        return redirect(url_for(".survey", object_id=survey.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("designer/new.html", form=form, template_help=TEMPLATE_HELP), status
 
@@ -416,7 +424,7 @@ def import_survey():  # type: ignore[no-untyped-def]
                 user_id=current_user.id,
             )
             flash(_l("Survei diimpor sebagai draf."), "success")
-            return redirect(url_for(".survey", survey_id=survey.id), code=303)
+            return redirect(url_for(".survey", object_id=survey.id), code=303)
     status = 422 if request.method == "POST" else 200
     return (
         render_template("designer/import.html", form=form, problems=problems, lang=_lang()),
@@ -427,16 +435,16 @@ def import_survey():  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- the editor
 
 
-@bp.get("/<int:survey_id>")
+@bp.get("/<int:object_id>")
 @login_required
-def survey(survey_id: int):  # type: ignore[no-untyped-def]
-    return _render_editor(_load(survey_id))
+def survey(object_id: int):  # type: ignore[no-untyped-def]
+    return _render_editor(_load(object_id))
 
 
-@bp.route("/<int:survey_id>/settings", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/settings", methods=["GET", "POST"])
 @login_required
-def settings(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def settings(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     zone = _agency_zone(survey.agency_id)
     form = SettingsForm()
     if request.method == "GET":
@@ -453,10 +461,10 @@ def settings(survey_id: int):  # type: ignore[no-untyped-def]
     return render_template("designer/settings.html", survey=survey, form=form, zone=zone), status
 
 
-@bp.route("/<int:survey_id>/texts", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/texts", methods=["GET", "POST"])
 @login_required
-def texts(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def texts(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     version, definition = _working(survey)
     form = TextsForm()
     general: list[str] = []
@@ -509,20 +517,20 @@ def _place_simple(form: Any, issues: list[Issue], prefix: str = "") -> list[str]
 # --- sections
 
 
-@bp.route("/<int:survey_id>/sections/new", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/sections/new", methods=["GET", "POST"])
 @login_required
-def section_new(survey_id: int):  # type: ignore[no-untyped-def]
-    return _section_page(survey_id, None)
+def section_new(object_id: int):  # type: ignore[no-untyped-def]
+    return _section_page(object_id, None)
 
 
-@bp.route("/<int:survey_id>/sections/<section_key>/edit", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/sections/<section_key>/edit", methods=["GET", "POST"])
 @login_required
-def section_edit(survey_id: int, section_key: str):  # type: ignore[no-untyped-def]
-    return _section_page(survey_id, section_key)
+def section_edit(object_id: int, section_key: str):  # type: ignore[no-untyped-def]
+    return _section_page(object_id, section_key)
 
 
-def _section_page(survey_id: int, section_key: str | None):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def _section_page(object_id: int, section_key: str | None):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     version, definition = _working(survey)
     index = None
     if section_key is not None:
@@ -574,22 +582,21 @@ def _section_page(survey_id: int, section_key: str | None):  # type: ignore[no-u
     ), status
 
 
-@bp.post("/<int:survey_id>/sections/<section_key>/move")
+@bp.post("/<int:object_id>/sections/<section_key>/move")
 @login_required
-def section_move(survey_id: int, section_key: str):  # type: ignore[no-untyped-def]
-    step = _step()
+def section_move(object_id: int, section_key: str):  # type: ignore[no-untyped-def]
     return _action(
-        survey_id,
-        lambda d: editing.move_section(d, section_key, step),
+        object_id,
+        lambda d: editing.move_section(d, section_key, _step()),
         anchor=f"s-{section_key}",
     )
 
 
-@bp.post("/<int:survey_id>/sections/<section_key>/delete")
+@bp.post("/<int:object_id>/sections/<section_key>/delete")
 @login_required
-def section_delete(survey_id: int, section_key: str):  # type: ignore[no-untyped-def]
+def section_delete(object_id: int, section_key: str):  # type: ignore[no-untyped-def]
     return _action(
-        survey_id,
+        object_id,
         lambda d: editing.remove_section(d, section_key),
         done=_l("Bagian dihapus."),
     )
@@ -598,14 +605,25 @@ def section_delete(survey_id: int, section_key: str):  # type: ignore[no-untyped
 # --- questions
 
 
-@bp.route("/<int:survey_id>/sections/<section_key>/questions/new", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/sections/<section_key>/questions/new", methods=["GET", "POST"])
 @login_required
-def question_new(survey_id: int, section_key: str):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def question_new(object_id: int, section_key: str):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     version, definition = _working(survey)
     if editing.section_index(definition, section_key) is None:
         abort(404)
-    cls = QUESTION_TYPES.get(request.args.get("type", ""))
+    type_name = request.args.get("type", "")
+    if not type_name:
+        if request.method == "POST":
+            abort(400)
+        return render_template(
+            "designer/choose_type.html",
+            survey=survey,
+            section_key=section_key,
+            type_menu=_type_menu(),
+            lang=_lang(),
+        )
+    cls = QUESTION_TYPES.get(type_name)
     if cls is None:
         abort(404)
     key = editing.suggest_key(definition, cls.type_name)
@@ -613,10 +631,10 @@ def question_new(survey_id: int, section_key: str):  # type: ignore[no-untyped-d
     return _question_page(survey, version, definition, cls, start, section_key=section_key)
 
 
-@bp.route("/<int:survey_id>/questions/<key>/edit", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/questions/<key>/edit", methods=["GET", "POST"])
 @login_required
-def question_edit(survey_id: int, key: str):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def question_edit(object_id: int, key: str):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     version, definition = _working(survey)
     question = definition.get(key)
     if question is None:
@@ -692,18 +710,17 @@ def _question_page(
     ), status
 
 
-@bp.post("/<int:survey_id>/questions/<key>/move")
+@bp.post("/<int:object_id>/questions/<key>/move")
 @login_required
-def question_move(survey_id: int, key: str):  # type: ignore[no-untyped-def]
-    step = _step()
-    return _action(survey_id, lambda d: editing.move_question(d, key, step), anchor=f"q-{key}")
+def question_move(object_id: int, key: str):  # type: ignore[no-untyped-def]
+    return _action(object_id, lambda d: editing.move_question(d, key, _step()), anchor=f"q-{key}")
 
 
-@bp.post("/<int:survey_id>/questions/<key>/delete")
+@bp.post("/<int:object_id>/questions/<key>/delete")
 @login_required
-def question_delete(survey_id: int, key: str):  # type: ignore[no-untyped-def]
+def question_delete(object_id: int, key: str):  # type: ignore[no-untyped-def]
     return _action(
-        survey_id,
+        object_id,
         lambda d: editing.remove_question(d, key),
         done=_l("Pertanyaan %(key)s dihapus dari draf. Jawaban lama tetap tersimpan.", key=key),
     )
@@ -745,10 +762,10 @@ def _preview_version(survey: Survey) -> SurveyVersion:
     return version
 
 
-@bp.get("/<int:survey_id>/preview")
+@bp.get("/<int:object_id>/preview")
 @login_required
-def preview(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def preview(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     version = _preview_version(survey)
     units = _preview_units(survey)
     unit_id = request.args.get("unit", type=int)
@@ -760,22 +777,22 @@ def preview(survey_id: int):  # type: ignore[no-untyped-def]
         unit_id=unit_id,
         frame_url=url_for(
             ".preview_form",
-            survey_id=survey.id,
+            object_id=survey.id,
             version=request.args.get("version", type=int),
             unit=unit_id,
         ),
     )
 
 
-@bp.route("/<int:survey_id>/preview/form", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/preview/form", methods=["GET", "POST"])
 @login_required
-def preview_form(survey_id: int):  # type: ignore[no-untyped-def]
+def preview_form(object_id: int):  # type: ignore[no-untyped-def]
     """The survey exactly as a citizen's phone shows it, from the public template.
 
     A POST checks the answers as the public form would (required questions,
     follow-ups) and shows what would be stored; nothing is stored.
     """
-    survey = _load(survey_id)
+    survey = _load(object_id)
     version = _preview_version(survey)
     definition = service.parse(version)
     lang = _lang()
@@ -854,10 +871,10 @@ def _no_store(response: Any) -> Any:
 # --------------------------------------------------------------------------- publishing
 
 
-@bp.route("/<int:survey_id>/publish", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/publish", methods=["GET", "POST"])
 @login_required
-def publish(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def publish(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     form = PublishForm()
     check = service.publish_check(db, survey)
     version, definition = _working(survey)
@@ -910,15 +927,15 @@ def publish(survey_id: int):  # type: ignore[no-untyped-def]
     ), status
 
 
-@bp.post("/<int:survey_id>/discard")
+@bp.post("/<int:object_id>/discard")
 @login_required
-def discard(survey_id: int):  # type: ignore[no-untyped-def]
+def discard(object_id: int):  # type: ignore[no-untyped-def]
     done = _l("Draf dibuang; survei kembali ke versi terbit.")
-    return _lifecycle(survey_id, service.discard_draft, done)
+    return _lifecycle(object_id, service.discard_draft, done)
 
 
-def _lifecycle(survey_id: int, act: Any, done: Any):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def _lifecycle(object_id: int, act: Any, done: Any):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -929,36 +946,36 @@ def _lifecycle(survey_id: int, act: Any, done: Any):  # type: ignore[no-untyped-
     return _back(survey)
 
 
-@bp.post("/<int:survey_id>/close")
+@bp.post("/<int:object_id>/close")
 @login_required
-def close(survey_id: int):  # type: ignore[no-untyped-def]
+def close(object_id: int):  # type: ignore[no-untyped-def]
     done = _l("Survei ditutup; formulir tidak menerima jawaban.")
-    return _lifecycle(survey_id, service.close, done)
+    return _lifecycle(object_id, service.close, done)
 
 
-@bp.post("/<int:survey_id>/reopen")
+@bp.post("/<int:object_id>/reopen")
 @login_required
-def reopen(survey_id: int):  # type: ignore[no-untyped-def]
-    return _lifecycle(survey_id, service.reopen, _l("Survei dibuka kembali."))
+def reopen(object_id: int):  # type: ignore[no-untyped-def]
+    return _lifecycle(object_id, service.reopen, _l("Survei dibuka kembali."))
 
 
-@bp.post("/<int:survey_id>/archive")
+@bp.post("/<int:object_id>/archive")
 @login_required
-def archive(survey_id: int):  # type: ignore[no-untyped-def]
+def archive(object_id: int):  # type: ignore[no-untyped-def]
     done = _l("Survei diarsipkan; jawabannya tetap tersimpan.")
-    return _lifecycle(survey_id, service.archive, done)
+    return _lifecycle(object_id, service.archive, done)
 
 
-@bp.post("/<int:survey_id>/restore")
+@bp.post("/<int:object_id>/restore")
 @login_required
-def restore(survey_id: int):  # type: ignore[no-untyped-def]
-    return _lifecycle(survey_id, service.restore, _l("Survei dipulihkan dari arsip."))
+def restore(object_id: int):  # type: ignore[no-untyped-def]
+    return _lifecycle(object_id, service.restore, _l("Survei dipulihkan dari arsip."))
 
 
-@bp.route("/<int:survey_id>/delete", methods=["GET", "POST"])
+@bp.route("/<int:object_id>/delete", methods=["GET", "POST"])
 @login_required
-def delete(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def delete(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     form = ActionForm()
     problem: list[Issue] = []
     if form.validate_on_submit():
@@ -982,25 +999,25 @@ def delete(survey_id: int):  # type: ignore[no-untyped-def]
     ), status
 
 
-@bp.post("/<int:survey_id>/duplicate")
+@bp.post("/<int:object_id>/duplicate")
 @login_required
-def duplicate(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def duplicate(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     name = str(_l("Salinan %(name)s", name=survey.name))[:200]
     copy = service.duplicate(db, survey, name=name, user_id=current_user.id)
     flash(_l("Salinan dibuat sebagai draf baru."), "success")
-    return redirect(url_for(".survey", survey_id=copy.id), code=303)
+    return redirect(url_for(".survey", object_id=copy.id), code=303)
 
 
 # --------------------------------------------------------------------------- sharing and history
 
 
-@bp.get("/<int:survey_id>/export.json")
+@bp.get("/<int:object_id>/export.json")
 @login_required
-def export(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def export(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     version = _preview_version(survey)
     data = service.export_json(version).encode("utf-8")
     return send_file(
@@ -1011,10 +1028,10 @@ def export(survey_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/<int:survey_id>/versions")
+@bp.get("/<int:object_id>/versions")
 @login_required
-def versions(survey_id: int):  # type: ignore[no-untyped-def]
-    survey = _load(survey_id)
+def versions(object_id: int):  # type: ignore[no-untyped-def]
+    survey = _load(object_id)
     zone = _agency_zone(survey.agency_id)
     return render_template(
         "designer/history.html",
@@ -1026,11 +1043,11 @@ def versions(survey_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/<int:survey_id>/responses")
+@bp.get("/<int:object_id>/responses")
 @login_required
-def responses(survey_id: int):  # type: ignore[no-untyped-def]
+def responses(object_id: int):  # type: ignore[no-untyped-def]
     """Collected answers, each read with the wording of the version it answered."""
-    survey = _load(survey_id, Permission.VIEW_RESULTS)
+    survey = _load(object_id, Permission.VIEW_RESULTS)
     zone = _agency_zone(survey.agency_id)
     lang = _lang()
     query = (
@@ -1150,8 +1167,8 @@ def assignments():  # type: ignore[no-untyped-def]
         )
     )
     in_use = {u.survey_id for u in units} | {p.survey_id for p in points}
-    for survey_id in in_use - set(surveys) - {None}:
-        found = db.get(Survey, survey_id)
+    for assigned_id in in_use - set(surveys) - {None}:
+        found = db.get(Survey, assigned_id)
         if found is not None:
             surveys[found.id] = found
     can_default = current_user.role == Role.ADMIN or current_user.unit_id is None
@@ -1283,15 +1300,15 @@ def _survey_choice(raw: str, surveys: dict[int, Survey], current: int | None) ->
     if raw == "":
         return None
     try:
-        survey_id = int(raw)
+        chosen = int(raw)
     except ValueError:
         return False
-    survey = surveys.get(survey_id)
+    survey = surveys.get(chosen)
     if survey is None:
         return False
-    if survey.status != SurveyStatus.PUBLISHED and survey_id != current:
+    if survey.status != SurveyStatus.PUBLISHED and chosen != current:
         return False
-    return survey_id
+    return chosen
 
 
 @bp.app_template_filter("local_text")
