@@ -33,16 +33,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         accounts,
         api,
         demo,
+        designer,
+        exports_web,
         imports,
         main,
         organisation,
         posters,
         public,
+        read_api,
         results,
         staff,
     )
 
-    areas = (main, accounts, organisation, imports, posters, public, staff, api, results, demo)
+    areas = (
+        main,
+        accounts,
+        organisation,
+        imports,
+        posters,
+        public,
+        staff,
+        api,
+        results,
+        designer,
+        exports_web,
+        read_api,
+        demo,
+    )
     for area in areas:
         area.init_app(app)
 

@@ -31,6 +31,8 @@ NAVIGATION = [
     ("organisation.services_list", _l("Jenis layanan"), Permission.VIEW_ORGANISATION),
     ("organisation.employees_list", _l("Pegawai"), Permission.VIEW_ORGANISATION),
     ("organisation.roster_list", _l("Jadwal tugas"), Permission.VIEW_ORGANISATION),
+    ("designer.index", _l("Survei"), Permission.DESIGN_SURVEYS),
+    ("exports_web.index", _l("Ekspor"), Permission.VIEW_RESULTS),
     ("imports.index", _l("Impor data"), Permission.MANAGE_ORGANISATION),
     ("posters.agency_posters", _l("Poster QR"), Permission.VIEW_ORGANISATION),
     ("staff.displays_list", _l("Layar loket"), Permission.VIEW_ORGANISATION),
