@@ -1,5 +1,11 @@
 """Flags for suspicious submissions. Flagged responses are kept, shown to admins
-and left out of scores by default; an admin can clear the flag."""
+and left out of scores by default; an admin can clear the flag, or set it again.
+
+``Response.flag_reason`` holds the reason code, and after an admin's review
+also who reviewed it and when: ``"<reason>|<action>|<UTC ISO time>|<user id>"``
+(see :class:`FlagNote`). Read it through :func:`parse_flag`, never by
+comparing the raw string.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,13 +25,54 @@ from sqlalchemy.orm import Session
 from feedback_app.models import Response
 from feedback_app.results.aggregates import set_flag
 
+log = logging.getLogger(__name__)
+
+#: sent from one of STAFF_NETWORKS: officers may be rating themselves
+STAFF_NETWORK = "staff_network"
+#: the same answers at one counter (or for one officer) several times in a short window
+IDENTICAL_BURST = "identical_burst"
+REASONS = (STAFF_NETWORK, IDENTICAL_BURST)
+
+#: an admin's review, kept with the reason
+CLEARED = "cleared"
+REFLAGGED = "reflagged"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 def answers_digest(answers: Mapping[str, Any]) -> str:
     canonical = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def in_networks(address: str | None, networks: Iterable[str]) -> bool:
+# --- staff networks ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _parse_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            log.warning("STAFF_NETWORKS: %r is not a network range; ignored", entry)
+    return tuple(networks)
+
+
+def parse_networks(networks: str | Iterable[str]) -> tuple[IPNetwork, ...]:
+    """The configured ranges, from a list or from one string ("10.20.0.0/16, 10.30.1.0/24").
+
+    A string is what ``FEEDBACK_STAFF_NETWORKS`` gives when it is not JSON; read
+    character by character it would silently match nothing.
+    """
+    if isinstance(networks, str):
+        entries = networks.replace(",", " ").split()
+    else:
+        entries = [str(n).strip() for n in networks if str(n).strip()]
+    return _parse_networks(tuple(entries))
+
+
+def in_networks(address: str | None, networks: str | Iterable[str]) -> bool:
     """Whether ``address`` lies in one of the configured ranges (e.g. the office LAN)."""
     if not address:
         return False
@@ -30,13 +80,13 @@ def in_networks(address: str | None, networks: Iterable[str]) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    for network in networks:
-        try:
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    # a dual-stack server reports IPv4 callers as ::ffff:a.b.c.d
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in parse_networks(networks))
+
+
+# --- deciding the flag ------------------------------------------------------------
 
 
 def flag_reason(
@@ -46,39 +96,108 @@ def flag_reason(
     digest: str,
     now: dt.datetime,
     remote_addr: str | None,
-    staff_networks: Iterable[str],
+    staff_networks: str | Iterable[str],
     burst_window: dt.timedelta,
     burst_size: int,
+    employee_id: int | None = None,
 ) -> str | None:
     """Why this submission looks suspicious, or None.
 
     - sent from a staff network range: officers rating themselves;
-    - the same answers at the same counter ``burst_size`` times within ``burst_window``.
+    - the same answers at the same counter ``burst_size`` times within
+      ``burst_window``; a nameplate scanned away from any counter is grouped by
+      its officer (``employee_id``) instead.
+
+    The earlier members of a burst are flagged with it, unless an admin has
+    already reviewed them: a cleared response stays cleared.
     """
-    if in_networks(remote_addr, staff_networks):
-        return "staff_network"
-    if service_point_id is None or burst_size < 1:
-        return None
-    same = session.scalar(
-        select(func.count())
-        .select_from(Response)
-        .where(
-            Response.service_point_id == service_point_id,
-            Response.answers_digest == digest,
-            Response.submitted_at >= now - burst_window,
-        )
-    )
-    if (same or 0) + 1 < burst_size:
-        return None
+    staff = in_networks(remote_addr, staff_networks)
+    burst = _is_burst(session, service_point_id, employee_id, digest, now, burst_window, burst_size)
+    if staff:
+        return STAFF_NETWORK
+    return IDENTICAL_BURST if burst else None
+
+
+def _is_burst(
+    session: Session,
+    service_point_id: int | None,
+    employee_id: int | None,
+    digest: str,
+    now: dt.datetime,
+    window: dt.timedelta,
+    size: int,
+) -> bool:
+    if size < 1:
+        return False
+    if service_point_id is not None:
+        where = Response.service_point_id == service_point_id
+    elif employee_id is not None:
+        where = (Response.service_point_id.is_(None)) & (Response.employee_id == employee_id)
+    else:
+        return False
+    recent = (where, Response.answers_digest == digest, Response.submitted_at >= now - window)
+    same = session.scalar(select(func.count()).select_from(Response).where(*recent)) or 0
+    if same + 1 < size:
+        return False
     # The earlier members of the burst were fine alone; flag them with it.
     earlier = session.scalars(
-        select(Response).where(
-            Response.service_point_id == service_point_id,
-            Response.answers_digest == digest,
-            Response.submitted_at >= now - burst_window,
-            Response.flagged.is_(False),
-        )
+        select(Response).where(*recent, Response.flagged.is_(False), Response.flag_reason.is_(None))
     ).all()
     for response in earlier:
-        set_flag(session, response, True, "identical_burst")
-    return "identical_burst"
+        set_flag(session, response, True, IDENTICAL_BURST)
+    return True
+
+
+# --- an admin's review ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagNote:
+    """A response's flag reason and the last review of it, if any."""
+
+    reason: str
+    #: CLEARED or REFLAGGED, None before any review
+    action: str | None = None
+    at: dt.datetime | None = None
+    by_user_id: int | None = None
+
+    def encode(self) -> str:
+        if self.action is None:
+            return self.reason
+        assert self.at is not None
+        at = self.at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        return f"{self.reason}|{self.action}|{at}|{self.by_user_id or ''}"
+
+
+def parse_flag(value: str | None) -> FlagNote | None:
+    """The stored ``flag_reason`` read back; None when the response was never flagged."""
+    if not value:
+        return None
+    reason, _, rest = value.partition("|")
+    if not rest:
+        return FlagNote(reason)
+    action, at, by = (rest.split("|") + ["", ""])[:3]
+    try:
+        moment = dt.datetime.fromisoformat(at) if at else None
+    except ValueError:
+        moment = None
+    return FlagNote(reason, action or None, moment, int(by) if by.isdigit() else None)
+
+
+def review(
+    session: Session, response: Response, *, flagged: bool, user_id: int, now: dt.datetime
+) -> bool:
+    """Clear (``flagged=False``) or set again a flag, recording who and when.
+
+    Returns False when there was nothing to do: never flagged, or already so.
+    The response's counts move between the scored and the flagged bucket.
+    """
+    note = parse_flag(response.flag_reason)
+    if note is None or response.flagged == flagged:
+        return False
+    action = REFLAGGED if flagged else CLEARED
+    encoded = FlagNote(note.reason, action, now, user_id).encode()
+    set_flag(session, response, flagged, encoded)
+    # set_flag forgets the reason of a cleared response; keep it with the review
+    response.flag_reason = encoded
+    return True
