@@ -47,6 +47,7 @@ from feedback_app.models import (
 )
 from feedback_app.public import abuse
 from feedback_app.public import form as survey_form
+from feedback_app.public import ratelimit
 from feedback_app.public.contact import contact_row, parse_contact
 from feedback_app.public.links import (
     assigned_survey,
@@ -58,6 +59,7 @@ from feedback_app.public.links import (
 from feedback_app.results.aggregates import count_responses
 
 bp = Blueprint("public", __name__)
+ratelimit.install(bp)
 
 #: a form left open longer than this is re-rendered (answers kept) instead of stored
 FORM_MAX_AGE = 24 * 3600
@@ -354,6 +356,7 @@ PUBLIC_KINDS = (LinkKind.COUNTER, LinkKind.NAMEPLATE)
 @bp.get("/s/<token>")
 def form(token: str):  # type: ignore[no-untyped-def]
     # the poster's QR code carries ?c=qr; a typed short link does not
+@ratelimit.with_device_cookie
     channel = Channel.QR if request.args.get("c") == "qr" else Channel.LINK
     return _show(_link_target(token, PUBLIC_KINDS), channel)
 
@@ -362,6 +365,7 @@ def form(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt  # checked in _accept, so an expired token re-renders the answers instead of a 400
 def submit(token: str):  # type: ignore[no-untyped-def]
     return _accept(_link_target(token, PUBLIC_KINDS))
+@ratelimit.public_post
 
 
 @bp.get("/s/<token>/terima-kasih")
@@ -376,6 +380,7 @@ def form_thanks(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt
 def kiosk(token: str):  # type: ignore[no-untyped-def]
     target = _link_target(token, (LinkKind.KIOSK,))
+@ratelimit.small_body  # no rate limit: one tablet serves everybody at the exit
     return _accept(target) if request.method == "POST" else _show(target)
 
 
@@ -397,6 +402,7 @@ def kiosk_thanks(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt
 def code(code: str):  # type: ignore[no-untyped-def]
     target = _code_target(code)
+@ratelimit.public_post
     return _accept(target) if request.method == "POST" else _show(target)
 
 
