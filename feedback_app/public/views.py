@@ -354,18 +354,18 @@ PUBLIC_KINDS = (LinkKind.COUNTER, LinkKind.NAMEPLATE)
 
 
 @bp.get("/s/<token>")
+@ratelimit.with_device_cookie
 def form(token: str):  # type: ignore[no-untyped-def]
     # the poster's QR code carries ?c=qr; a typed short link does not
-@ratelimit.with_device_cookie
     channel = Channel.QR if request.args.get("c") == "qr" else Channel.LINK
     return _show(_link_target(token, PUBLIC_KINDS), channel)
 
 
 @bp.post("/s/<token>")
 @csrf.exempt  # checked in _accept, so an expired token re-renders the answers instead of a 400
+@ratelimit.public_post
 def submit(token: str):  # type: ignore[no-untyped-def]
     return _accept(_link_target(token, PUBLIC_KINDS))
-@ratelimit.public_post
 
 
 @bp.get("/s/<token>/terima-kasih")
@@ -378,9 +378,9 @@ def form_thanks(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/k/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@ratelimit.small_body  # no rate limit: one tablet serves everybody at the exit
 def kiosk(token: str):  # type: ignore[no-untyped-def]
     target = _link_target(token, (LinkKind.KIOSK,))
-@ratelimit.small_body  # no rate limit: one tablet serves everybody at the exit
     return _accept(target) if request.method == "POST" else _show(target)
 
 
@@ -400,9 +400,9 @@ def kiosk_thanks(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/c/<code>", methods=["GET", "POST"])
 @csrf.exempt
+@ratelimit.public_post
 def code(code: str):  # type: ignore[no-untyped-def]
     target = _code_target(code)
-@ratelimit.public_post
     return _accept(target) if request.method == "POST" else _show(target)
 
 
