@@ -185,7 +185,7 @@ def parse_flag(value: str | None) -> FlagNote | None:
 
 
 def review(
-    session: Session, response: Response, *, flagged: bool, user_id: int, now: dt.datetime
+    session: Session, response: Response, *, flagged: bool, user_id: int | None, now: dt.datetime
 ) -> bool:
     """Clear (``flagged=False``) or set again a flag, recording who and when.
 
