@@ -22,6 +22,7 @@ from werkzeug.routing import BuildError, Rule
 
 from feedback_app import create_app
 from feedback_app.crud import entity_for_endpoint
+from feedback_app.designer import service as designer
 from feedback_app.models import (
     Agency,
     Employee,
@@ -33,6 +34,7 @@ from feedback_app.models import (
     User,
 )
 from feedback_app.models.responses import ApiToken, LinkKind, PublicLink
+from feedback_app.models.survey import Survey
 from tests.conftest import csrf_token
 from tests.factories import Factory
 
@@ -50,7 +52,7 @@ def _url_map_app() -> Flask:
 
 
 #: areas for citizens and machines (their own tests cover them), and pages anyone may open
-PUBLIC_BLUEPRINTS = {"public", "api"}
+PUBLIC_BLUEPRINTS = {"public", "api", "read_api"}
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "main.switch_language"}
 
 
@@ -75,7 +77,11 @@ WITH_OBJECT = [
 #: the kind of record behind each address prefix; the shared views' lists name their own
 RECORD_PREFIXES: dict[str, Any] = {
     _RULES[e].rule: entity_for_endpoint(e)[0].model for e in MANAGEMENT if e.endswith("_list")
-} | {"/org/kiosks/": "kiosk", "/org/api-tokens/": ApiToken}
+} | {"/org/kiosks/": "kiosk", "/org/api-tokens/": ApiToken, "/surveys/": Survey}
+
+
+#: records only the user who made them ever sees, whatever their role (tested by their area)
+PRIVATE_RECORD_PREFIXES = {"/ekspor/tugas/": "export jobs: tests/test_exports_web.py"}
 
 
 def record_kind(endpoint: str) -> Any:
@@ -89,9 +95,15 @@ def record_kind(endpoint: str) -> Any:
     return None
 
 
-#: the other pages about one record (counter posters, nameplates, kiosks, ...)
+def _private(endpoint: str) -> bool:
+    return _RULES[endpoint].rule.startswith(tuple(PRIVATE_RECORD_PREFIXES))
+
+
+#: the other pages about one record (counter posters, nameplates, kiosks, surveys, ...)
 OTHER_RECORD_PAGES = sorted(
-    e for e in STAFF if "object_id" in _arguments(_RULES[e]) and e not in MANAGEMENT
+    e
+    for e in STAFF
+    if "object_id" in _arguments(_RULES[e]) and e not in MANAGEMENT and not _private(e)
 )
 #: staff pages that need no record: lists, forms, menus, downloads
 PAGES_WITHOUT_RECORD = sorted(
@@ -125,6 +137,7 @@ def test_every_page_about_a_record_is_known_here():
         for e in STAFF
         if re.search(r"<int(\([^)]*\))?:", _RULES[e].rule)
         and ("object_id" not in _arguments(_RULES[e]) or not record_kind(e))
+        and not _private(e)
     ]
     assert not unknown, "add the record behind these pages to RECORD_PREFIXES and the world"
 
@@ -156,6 +169,8 @@ class World:
     #: by kind of record (a model, or "kiosk"), then by place
     objects: dict[Any, dict[str, Any]] = field(default_factory=dict)
     actors: dict[str, User] = field(default_factory=dict)
+    #: values for an address's other parts (a section or question key) found in the world
+    extra_values: list[Any] = field(default_factory=list)
 
     def add_objects(self, place: str, unit: Unit) -> None:
         f = self.factory
@@ -204,13 +219,28 @@ def build_world(factory: Factory) -> World:
     w = World(factory, agency_a, agency_b, units)
     for place, unit in units.items():
         w.add_objects(place, unit)
-    # agency-level records: a unit-limited user sees neither agency
+    # agency-level records: a unit-limited user sees none of them
     w.objects[Agency] = {
         "mine": agency_a,
         "below": agency_a,
         "sibling": agency_a,
         "other": agency_b,
     }
+    definition = designer.starting_definition("skm", "Survei")
+    surveys = {
+        place: designer.create_survey(
+            factory.session, agency_id=agency.id, name=f"Survei Q{place}", definition=definition
+        )
+        for place, agency in (("agency", agency_a), ("other", agency_b))
+    }
+    w.objects[Survey] = {
+        "mine": surveys["agency"],
+        "below": surveys["agency"],
+        "sibling": surveys["agency"],
+        "other": surveys["other"],
+    }
+    # a section and a question of those surveys, for the designer's pages about them
+    w.extra_values = [definition.sections[0].key, definition.sections[0].questions[0].key]
     w.actors = {
         "admin": factory.user(Role.ADMIN, name="Admin Sistem"),
         "agency_admin": factory.user(Role.AGENCY_ADMIN, agency=agency_a, name="Admin Instansi"),
@@ -222,6 +252,10 @@ def build_world(factory: Factory) -> World:
     return w
 
 
+#: records that belong to a whole agency: beyond a user limited to a unit subtree
+AGENCY_LEVEL = (Agency, Survey)
+
+
 def visible(actor: User, model: type, place: str) -> bool:
     """The scope rule, stated independently of the code under test."""
     if actor.role == Role.ADMIN:
@@ -230,7 +264,7 @@ def visible(actor: User, model: type, place: str) -> bool:
         return False
     if actor.unit_id is None:
         return True
-    return model is not Agency and place in ("mine", "below")
+    return model not in AGENCY_LEVEL and place in ("mine", "below")
 
 
 def may(actor: User, endpoint: str) -> bool:
@@ -378,7 +412,7 @@ def test_other_pages_about_a_record_answer_404_beyond_the_users_scope(app, clien
     others = _arguments(rule) - {"object_id"}
     # first find the address at which the installation admin reaches the user's own record
     sign_in(app, client, world.actors["admin"])
-    for value in EXTRA_VALUES:
+    for value in [*world.extra_values, *EXTRA_VALUES]:
         extra = {name: value for name in others}
         try:
             found = request(app, client, endpoint, records["mine"], csrf_token(client, "/"), extra)
