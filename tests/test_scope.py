@@ -81,7 +81,7 @@ RECORD_PREFIXES: dict[str, Any] = {
 
 
 #: records only the user who made them ever sees, whatever their role (tested by their area)
-PRIVATE_RECORD_PREFIXES = {"/ekspor/tugas/": "export jobs: tests/test_exports_web.py"}
+PRIVATE_RECORD_PREFIXES = {"/ekspor/tugas/": "export jobs: tests/test_exports.py"}
 
 
 def record_kind(endpoint: str) -> Any:
