@@ -50,21 +50,9 @@ from surveys.questions import (
     SkmElementQuestion,
 )
 from surveys.skm import ELEMENT_KEYS
-from tests.conftest import csrf_token, make_test_app
+from tests.conftest import csrf_token
 from tests.factories import Factory
 from tests.test_scope import sign_in
-
-
-@pytest.fixture(scope="module")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
-    """The application, with the designer area even before create_app registers it."""
-    app = make_test_app(database_url, tmp_path_factory)
-    if "designer" not in app.blueprints:
-        from feedback_app import designer
-
-        designer.init_app(app)
-    yield app
-    app.extensions["db"].engine.dispose()
 
 
 @pytest.fixture(autouse=True)
