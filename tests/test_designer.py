@@ -351,7 +351,7 @@ def test_publish_refuses_errors_and_warns_about_translations(session, factory):
     assert blank.status == SurveyStatus.PUBLISHED
 
 
-def test_archive_keeps_answers_and_delete_only_without_them(session, factory, org):
+def test_archive_keeps_answers_and_only_never_published_drafts_are_deleted(session, factory, org):
     survey = new_survey(session, org["agency"].id)
     version = service.publish(session, survey, user_id=None)
     org["unit"].survey_id = survey.id
@@ -377,7 +377,7 @@ def test_archive_keeps_answers_and_delete_only_without_them(session, factory, or
     session.flush()
     with pytest.raises(EditRefused) as refusal:
         service.delete(session, survey)
-    assert codes(refusal) == {"has_responses"}
+    assert codes(refusal) == {"was_published"}
     service.archive(session, survey)
     assert survey.status == SurveyStatus.ARCHIVED
     with pytest.raises(EditRefused):
@@ -385,6 +385,13 @@ def test_archive_keeps_answers_and_delete_only_without_them(session, factory, or
     service.restore(session, survey)
     assert survey.status == SurveyStatus.CLOSED
     assert rows(session, Response) == 1
+
+    # published without a single answer: still archived, never deleted
+    unanswered = new_survey(session, org["agency"].id, "kiosk")
+    service.publish(session, unanswered, user_id=None)
+    with pytest.raises(EditRefused) as refusal:
+        service.delete(session, unanswered)
+    assert codes(refusal) == {"was_published"}
 
     draft = new_survey(session, org["agency"].id, "kiosk")
     draft_id = draft.id
@@ -609,6 +616,20 @@ def test_build_a_survey_with_a_follow_up_and_bad_input_in_place(designer_client,
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert 'id="rules-0-value-error">Pertanyaan &#39;cara&#39; tidak pernah bernilai pos' in html
+    page = designer_client.post(  # a rule on a question that does not exist (a forged form)
+        new_url + "?type=long_text",
+        data=question_form(
+            csrf_token=csrf,
+            key="saran_daring",
+            text__indonesian="Apa kendalanya?",
+            rules__0__key="nanti",
+            rules__0__op="equals",
+            rules__0__value="ya",
+        ),
+    )
+    assert page.status_code == 422
+    missing = "Kondisi merujuk ke pertanyaan &#39;nanti&#39; yang tidak ada"
+    assert f'id="rules-0-key-error">{missing}' in page.get_data(as_text=True)
     page = designer_client.post(
         new_url + "?type=number",
         data=question_form(
@@ -802,7 +823,7 @@ def test_changing_the_type_of_a_published_key_is_refused_with_a_clear_message(
 def test_archive_and_delete_pages(designer_client, session, org):
     draft = new_survey(session, org["agency"].id, "kiosk", name="Kios lama")
     page = designer_client.get(f"/surveys/{draft.id}/delete").get_data(as_text=True)
-    assert "belum pernah menerima jawaban" in page
+    assert "belum pernah terbit dan belum menerima jawaban" in page
     gone = designer_client.post(f"/surveys/{draft.id}/delete", data=hidden_fields(page))
     assert gone.status_code == 303
     assert session.scalar(select(Survey.id).where(Survey.id == draft.id)) is None
@@ -812,7 +833,7 @@ def test_archive_and_delete_pages(designer_client, session, org):
     answers = {"layanan": str(org["service"].id), **dict.fromkeys(ELEMENT_KEYS, "3")}
     assert citizen_answers(designer_client, org["link"].token, answers).status_code == 303
     page = designer_client.get(f"/surveys/{default.id}/delete").get_data(as_text=True)
-    assert "sudah menerima jawaban" in page
+    assert "sudah pernah terbit" in page
     refused = designer_client.post(f"/surveys/{default.id}/delete", data=hidden_fields(page))
     assert refused.status_code == 422
     refused = designer_client.post(f"/surveys/{default.id}/archive", data=hidden_fields(page))

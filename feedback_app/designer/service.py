@@ -495,8 +495,31 @@ def restore(session: Session, survey: Survey) -> None:
     session.flush()
 
 
+def was_published(session: Session, survey: Survey) -> bool:
+    return (
+        session.scalar(
+            select(SurveyVersion.id)
+            .where(SurveyVersion.survey_id == survey.id, SurveyVersion.published_at.isnot(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def delete(session: Session, survey: Survey) -> None:
-    """Remove a survey that never received a response; otherwise refused (archive it)."""
+    """Remove a survey that was never published; a published one is archived instead.
+
+    Published versions are never deleted: responses may point at them, and their
+    parsed definitions are cached by id, which SQLite may hand out again.
+    """
+    if was_published(session, survey):
+        raise refused(
+            "was_published",
+            "Survei yang pernah terbit tidak dapat dihapus. Arsipkan saja; versinya dan "
+            "jawabannya tetap tersimpan.",
+            "A survey that was ever published cannot be deleted. Archive it instead; its "
+            "versions and responses are kept.",
+        )
     if has_responses(session, survey):
         raise refused(
             "has_responses",

@@ -268,7 +268,6 @@ def _render_editor(
             responses=counts.get(survey.id, 0),
             assignment=service.assignment_of(db, survey),
             rev=service.revision(version),
-            action_form=ActionForm(),
             type_menu=_type_menu(),
             status_label=STATUS_LABELS[survey.status],
             editable=survey.status != SurveyStatus.ARCHIVED,
@@ -995,7 +994,7 @@ def delete(object_id: int):  # type: ignore[no-untyped-def]
         survey=survey,
         form=form,
         problems=_messages(problem),
-        has_responses=service.has_responses(db, survey),
+        deletable=not service.was_published(db, survey) and not service.has_responses(db, survey),
     ), status
 
 
