@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedback_app.config import load_config
 from feedback_app.db import Database
@@ -22,6 +23,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     load_config(app, config)
+    if app.config["PROXY_HOPS"]:
+        # behind a load balancer: take the client address from X-Forwarded-For
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     Database(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -41,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         posters,
         public,
         read_api,
+        responses,
         results,
         staff,
     )
@@ -55,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         staff,
         api,
         results,
+        responses,
         designer,
         exports_web,
         read_api,

@@ -27,6 +27,10 @@ DEFAULTS = {
     # shared counters in production: redis://...
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # if Redis is unreachable, count in each worker's memory rather than fail requests
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # how many proxies in front of the app set X-Forwarded-For (0: none, use the socket)
+    "PROXY_HOPS": 0,
     "LOGIN_RATE_LIMIT": "10 per minute;60 per hour",
     "PAGE_SIZE": 50,
     # largest organisation file accepted by the import page
@@ -38,6 +42,12 @@ DEFAULTS = {
     # this many identical answers at one counter within the window are flagged
     "ABUSE_BURST_SIZE": 4,
     "ABUSE_BURST_WINDOW_SECONDS": 180,
+    # public POST limits per device cookie and per network per counter (keyed, rotating hash)
+    "PUBLIC_DEVICE_LIMIT": "6 per 10 minutes",
+    "PUBLIC_IP_LIMIT": "60 per 10 minutes",
+    "PUBLIC_MAX_BODY": 64 * 1024,
+    "PUBLIC_DEVICE_COOKIE": "perangkat",
+    "PUBLIC_DEVICE_COOKIE_DAYS": 365,
     # single-use transaction codes
     "CODE_TTL_HOURS": 24,
     # kiosk: seconds on the thank-you page before the form comes back
@@ -97,7 +107,8 @@ def check_production(config: dict, dev_key: str | None = None) -> None:
         problems.append("SECRET_KEY is the development key from instance/secret_key")
     if not config.get("RATELIMIT_ENABLED", True):
         problems.append("rate limiting must stay on (sign-in and the public form rely on it)")
-    if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+    storage = config.get("RATELIMIT_STORAGE_URI") or ""
+    if not storage or storage.startswith(("memory", "async+memory")):
         problems.append(
             "rate-limit counters in memory are not shared between workers; set REDIS_URL"
         )

@@ -21,6 +21,7 @@ from feedback_app.models import (
     Agency,
     Employee,
     Permission,
+    Response,
     Role,
     RosterEntry,
     Service,
@@ -84,6 +85,8 @@ def _scope_columns(model: type) -> tuple[Callable[[Select], Select], Any, Any]:
         )
     if model is User:
         return (lambda q: q), User.agency_id, User.unit_id
+    if model is Response:
+        return (lambda q: q), Response.agency_id, Response.unit_id
     raise TypeError(f"no scope rule for {model!r}")
 
 

@@ -33,6 +33,11 @@ NAVIGATION = [
     ("organisation.roster_list", _l("Jadwal tugas"), Permission.VIEW_ORGANISATION),
     ("designer.index", _l("Survei"), Permission.DESIGN_SURVEYS),
     ("exports_web.index", _l("Ekspor"), Permission.VIEW_RESULTS),
+    (
+        "responses.flagged_list",
+        _l("Respons ditandai"),
+        (Permission.VIEW_RESULTS, Permission.MANAGE_ORGANISATION),
+    ),
     ("imports.index", _l("Impor data"), Permission.MANAGE_ORGANISATION),
     ("posters.agency_posters", _l("Poster QR"), Permission.VIEW_ORGANISATION),
     ("staff.displays_list", _l("Layar loket"), Permission.VIEW_ORGANISATION),
@@ -40,6 +45,13 @@ NAVIGATION = [
     ("staff.api_tokens_list", _l("Token API"), Permission.MANAGE_ORGANISATION),
     ("accounts.users_list", _l("Pengguna"), Permission.MANAGE_USERS),
 ]
+
+
+def _allowed(needed: Permission | tuple[Permission, ...]) -> bool:
+    """A menu entry shows when the user holds its permission (or one of several)."""
+    options = needed if isinstance(needed, tuple) else (needed,)
+    return any(current_user.can(p) for p in options)
+
 
 #: extra buttons on a list page, by entity slug
 LIST_ACTIONS: dict[str, list[tuple[str, Any, Permission]]] = {}
@@ -65,8 +77,8 @@ def switch_language(code: str):  # type: ignore[no-untyped-def]
 def _template_helpers() -> dict[str, Any]:
     from feedback_app.accounts.forms import ROLE_LABELS
 
-    def nav_items() -> list[tuple[str, Any, Permission]]:
-        return [item for item in NAVIGATION if current_user.can(item[2])]
+    def nav_items() -> list[tuple[str, Any, Any]]:
+        return [item for item in NAVIGATION if _allowed(item[2])]
 
     def list_actions(slug: str) -> list[tuple[str, Any]]:
         return [(e, label) for e, label, p in LIST_ACTIONS.get(slug, []) if current_user.can(p)]

@@ -20,6 +20,7 @@ from sqlalchemy import delete
 
 from feedback_app.db import get_session, utcnow
 from feedback_app.models import ResponseContact
+from surveys.questions.base import clean_text
 
 FIELDS = ("contact_wanted", "contact_name", "contact_phone", "contact_email")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
@@ -36,9 +37,9 @@ def parse_contact(raw) -> tuple[Contact | None, dict[str, object]]:  # type: ign
     """The contact to store (None unless asked for) and errors by field name."""
     if raw.get("contact_wanted") != "1":
         return None, {}
-    name = (raw.get("contact_name") or "").strip()[:200] or None
-    phone = (raw.get("contact_phone") or "").strip() or None
-    email = (raw.get("contact_email") or "").strip() or None
+    name = clean_text(raw.get("contact_name") or "", multiline=False)[:200] or None
+    phone = clean_text(raw.get("contact_phone") or "", multiline=False) or None
+    email = clean_text(raw.get("contact_email") or "", multiline=False) or None
     errors: dict[str, object] = {}
     if phone is not None and not _PHONE.match(phone):
         errors["contact_phone"] = _l("Nomor telepon tidak valid, contoh: 0812 3456 7890.")

@@ -20,6 +20,7 @@ FORM_FIELDS = frozenset(
     | {"contact_wanted", "contact_name", "contact_phone", "contact_email"}
 )
 
+
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
     return definition_for(version)
 

@@ -45,9 +45,8 @@ from feedback_app.models import (
     TransactionCode,
     Unit,
 )
-from feedback_app.public import abuse
+from feedback_app.public import abuse, ratelimit
 from feedback_app.public import form as survey_form
-from feedback_app.public import ratelimit
 from feedback_app.public.contact import contact_row, parse_contact
 from feedback_app.public.links import (
     assigned_survey,
@@ -118,6 +117,8 @@ def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
     now = utcnow()
     if link.kind == LinkKind.NAMEPLATE:
         assert link.employee is not None
+        if not link.employee.active:
+            return render_template("public/unavailable.html", lang=_language()), 404
         point = duty_point(db, link.employee, now)
         unit = point.unit if point else link.employee.unit
         officers = [link.employee]
@@ -300,6 +301,7 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
             staff_networks=config["STAFF_NETWORKS"],
             burst_window=dt.timedelta(seconds=config["ABUSE_BURST_WINDOW_SECONDS"]),
             burst_size=config["ABUSE_BURST_SIZE"],
+            employee_id=officer_id or None,
         )
     response = Response(
         agency_id=target.unit.agency_id,
