@@ -271,6 +271,7 @@ def _render_editor(
             type_menu=_type_menu(),
             status_label=STATUS_LABELS[survey.status],
             editable=survey.status != SurveyStatus.ARCHIVED,
+            deletable=current is None and not service.was_published(db, survey),
             window=_window_text(survey),
             lang=_lang(),
         ),
