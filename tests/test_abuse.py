@@ -259,13 +259,16 @@ def test_a_cleared_response_stays_cleared_when_the_burst_goes_on(client, session
     assert flags == [False, True, True, True, True]
 
 
-def test_flag_notes_read_back():
+def test_flag_notes_read_back(session, factory):
     at = dt.datetime(2026, 11, 27, 3, 4, 5, tzinfo=dt.UTC)
-    note = abuse.FlagNote("identical_burst", abuse.CLEARED, at, 12)
-    assert abuse.parse_flag(note.encode()) == note
-    assert abuse.parse_flag("staff_network") == abuse.FlagNote("staff_network")
-    assert abuse.parse_flag(None) is None
-    assert len(note.encode()) <= 200  # fits Response.flag_reason
+    reviewer = factory.user()
+    response = Response(flagged=False, flag_reason="identical_burst")
+    assert abuse.flag_note(response) == abuse.FlagNote("identical_burst")
+    response.flag_reviewed_at, response.flag_reviewed_by_id = at, reviewer.id
+    assert abuse.flag_note(response) == abuse.FlagNote(
+        "identical_burst", abuse.CLEARED, at, reviewer.id
+    )
+    assert abuse.flag_note(Response(flagged=False, flag_reason=None)) is None
 
 
 # --- the admins' list ---------------------------------------------------------------
@@ -381,7 +384,7 @@ def test_admin_clears_and_sets_a_flag_again(admin_app, world, session):
     assert cleared.status_code == 302
     session.refresh(row)
     assert row.flagged is False
-    note = abuse.parse_flag(row.flag_reason)
+    note = abuse.flag_note(row)
     assert note.reason == "staff_network" and note.action == "cleared"
     assert note.by_user_id == world["actors"]["agency_admin"].id and note.at is not None
     scored = session.scalar(
@@ -401,7 +404,7 @@ def test_admin_clears_and_sets_a_flag_again(admin_app, world, session):
     assert again.status_code == 302
     session.refresh(row)
     assert row.flagged is True
-    assert abuse.parse_flag(row.flag_reason).action == "reflagged"
+    assert abuse.flag_note(row).action == "reflagged"
     assert "Ditandai lagi oleh Sri Admin" in client.get(LIST).get_data(as_text=True)
 
 

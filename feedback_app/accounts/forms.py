@@ -15,6 +15,7 @@ ROLE_LABELS = {
     Role.DESIGNER: _l("Perancang survei"),
     Role.AGENCY_HEAD: _l("Kepala instansi"),
     Role.UNIT_HEAD: _l("Kepala unit / atasan"),
+    Role.OFFICER: _l("Petugas loket"),
 }
 
 

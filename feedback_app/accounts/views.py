@@ -126,6 +126,9 @@ def _check_user(form: UserForm, obj: User | None) -> bool:
     elif role == Role.UNIT_HEAD:
         form.unit_id.errors.append(_l("Kepala unit harus dibatasi pada unitnya."))
         ok = False
+    if role == Role.OFFICER and form.employee_id.data is None:
+        form.employee_id.errors.append(_l("Akun petugas loket harus terkait dengan pegawainya."))
+        ok = False
     if form.employee_id.data is not None:
         employee = db.get(Employee, form.employee_id.data)
         if employee is None or employee.agency_id != agency_id:

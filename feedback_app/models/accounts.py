@@ -24,6 +24,8 @@ class Role(enum.StrEnum):
     AGENCY_HEAD = "agency_head"
     #: kepala unit / atasan langsung: sees the results of a unit subtree
     UNIT_HEAD = "unit_head"
+    #: petugas loket: signs in only to run the counter display of single-use codes
+    OFFICER = "officer"
 
 
 class NotifyMode(enum.StrEnum):
@@ -53,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DESIGNER: frozenset({Permission.DESIGN_SURVEYS, Permission.VIEW_ORGANISATION}),
     Role.AGENCY_HEAD: frozenset({Permission.VIEW_RESULTS, Permission.VIEW_ORGANISATION}),
     Role.UNIT_HEAD: frozenset({Permission.VIEW_RESULTS, Permission.VIEW_ORGANISATION}),
+    Role.OFFICER: frozenset(),
 }
 
 

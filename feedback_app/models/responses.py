@@ -128,7 +128,11 @@ class Response(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     #: kept, shown to admins, excluded from scores unless asked for
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: why it was flagged (staff_network, identical_burst); kept after a flag is cleared
     flag_reason: Mapped[str | None] = mapped_column(String(200))
+    #: the last admin review of the flag (cleared, or set again)
+    flag_reviewed_at: Mapped[dt.datetime | None] = mapped_column()
+    flag_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: sha256 of the canonical answers, to spot bursts of identical submissions
     answers_digest: Mapped[str] = mapped_column(String(64), nullable=False)
 

@@ -1,10 +1,8 @@
 """Flags for suspicious submissions. Flagged responses are kept, shown to admins
 and left out of scores by default; an admin can clear the flag, or set it again.
 
-``Response.flag_reason`` holds the reason code, and after an admin's review
-also who reviewed it and when: ``"<reason>|<action>|<UTC ISO time>|<user id>"``
-(see :class:`FlagNote`). Read it through :func:`parse_flag`, never by
-comparing the raw string.
+``Response.flag_reason`` holds the reason code (kept after a flag is cleared);
+``flag_reviewed_at`` / ``flag_reviewed_by_id`` record the last admin review.
 """
 
 from __future__ import annotations
@@ -161,27 +159,19 @@ class FlagNote:
     at: dt.datetime | None = None
     by_user_id: int | None = None
 
-    def encode(self) -> str:
-        if self.action is None:
-            return self.reason
-        assert self.at is not None
-        at = self.at.astimezone(dt.UTC).isoformat(timespec="seconds")
-        return f"{self.reason}|{self.action}|{at}|{self.by_user_id or ''}"
 
-
-def parse_flag(value: str | None) -> FlagNote | None:
-    """The stored ``flag_reason`` read back; None when the response was never flagged."""
-    if not value:
+def flag_note(response: Response) -> FlagNote | None:
+    """What the flag of ``response`` says; None when it was never flagged."""
+    if not response.flag_reason:
         return None
-    reason, _, rest = value.partition("|")
-    if not rest:
-        return FlagNote(reason)
-    action, at, by = (rest.split("|") + ["", ""])[:3]
-    try:
-        moment = dt.datetime.fromisoformat(at) if at else None
-    except ValueError:
-        moment = None
-    return FlagNote(reason, action or None, moment, int(by) if by.isdigit() else None)
+    if response.flag_reviewed_at is None:
+        return FlagNote(response.flag_reason)
+    return FlagNote(
+        response.flag_reason,
+        REFLAGGED if response.flagged else CLEARED,
+        response.flag_reviewed_at,
+        response.flag_reviewed_by_id,
+    )
 
 
 def review(
@@ -192,12 +182,9 @@ def review(
     Returns False when there was nothing to do: never flagged, or already so.
     The response's counts move between the scored and the flagged bucket.
     """
-    note = parse_flag(response.flag_reason)
-    if note is None or response.flagged == flagged:
+    if not response.flag_reason or response.flagged == flagged:
         return False
-    action = REFLAGGED if flagged else CLEARED
-    encoded = FlagNote(note.reason, action, now, user_id).encode()
-    set_flag(session, response, flagged, encoded)
-    # set_flag forgets the reason of a cleared response; keep it with the review
-    response.flag_reason = encoded
+    set_flag(session, response, flagged, response.flag_reason)
+    response.flag_reviewed_at = now
+    response.flag_reviewed_by_id = user_id
     return True

@@ -128,7 +128,7 @@ def flagged_list():  # type: ignore[no-untyped-def]
         .limit(size)
         .offset((page - 1) * size)
     ).all()
-    notes = {r.id: abuse.parse_flag(r.flag_reason) for r, *_ in found}
+    notes = {r.id: abuse.flag_note(r) for r, *_ in found}
     reviewer_ids = {n.by_user_id for n in notes.values() if n and n.by_user_id}
     reviewers = dict(
         db.execute(select(User.id, User.name).where(User.id.in_(reviewer_ids))).tuples().all()

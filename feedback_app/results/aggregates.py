@@ -109,14 +109,15 @@ def count_responses(session: Session, responses: Iterable[Response], sign: int =
 
 
 def set_flag(session: Session, response: Response, flagged: bool, reason: str | None) -> None:
-    """Flag or clear a stored response, moving its counts to the matching bucket."""
-    if response.flagged == flagged:
-        response.flag_reason = reason if flagged else None
-        return
-    count_responses(session, [response], -1)
-    response.flagged = flagged
-    response.flag_reason = reason if flagged else None
-    count_responses(session, [response], +1)
+    """Flag or clear a stored response, moving its counts to the matching bucket.
+
+    The reason stays after a flag is cleared, so admins can see what was reviewed.
+    """
+    if response.flagged != flagged:
+        count_responses(session, [response], -1)
+        response.flagged = flagged
+        count_responses(session, [response], +1)
+    response.flag_reason = reason
 
 
 def rebuild(
