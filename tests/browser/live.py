@@ -74,7 +74,14 @@ class LiveServer:
             status.append(int(code.split()[0]))
             return start_response(code, headers, exc_info)
 
-        body = list(self.app(environ, recording_start))
+        response = self.app(environ, recording_start)
+        try:
+            body = list(response)
+        finally:
+            # WSGI: a file (a static stylesheet) is closed by whoever iterates it
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
         method = environ["REQUEST_METHOD"]
         with self._lock:
             self.hits.append(Hit(method, environ.get("PATH_INFO", ""), status[0]))

@@ -77,6 +77,9 @@ def test_citizen_answers_in_indonesian(live_server, phone):
     expect_heading(page, THANKS_HEADING)
     expect(page.get_by_text("Jawaban Anda sudah kami terima")).to_be_visible()
 
+    hosts = {urlsplit(url).netloc for url in phone.requests}
+    assert hosts == {live.host}, f"requests to other hosts: {hosts - {live.host}}"
+
     [row] = live.responses_since(before)
     assert row.service_point_id == point.id and row.unit_id == point.unit_id
     assert row.service_id == ktp.id
