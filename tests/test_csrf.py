@@ -26,7 +26,7 @@ from feedback_app.models import (
 from feedback_app.models.responses import ApiToken, PublicLink
 from tests.conftest import csrf_token, login
 from tests.factories import Factory
-from tests.test_scope import STAFF, World, build_world, record_kind, sign_in
+from tests.test_scope import STAFF, World, build_world, id_argument, record_kind, sign_in
 
 
 @pytest.fixture()
@@ -63,10 +63,12 @@ def staff_urls(app: Flask, world: World, method: str) -> dict[str, str]:
     urls = {}
     for endpoint in STAFF:
         rule = next(app.url_map.iter_rules(endpoint))
-        arguments = set(rule.arguments) - set(rule.defaults or {})
-        if method not in rule.methods or arguments - {"object_id"}:
+        key, kind = id_argument(rule), record_kind(endpoint)
+        if method not in rule.methods or set(rule.arguments) - set(rule.defaults or {}) - {key}:
             continue  # files such as qr.<fmt> have no forms
-        values = {"object_id": world.objects[record_kind(endpoint)]["mine"].id} if arguments else {}
+        if key and kind is None:
+            continue  # a record only its owner sees (an export job)
+        values = {key: world.objects[kind]["mine"].id} if key else {}
         urls[endpoint] = adapter.build(endpoint, values)
     return urls
 

@@ -33,7 +33,7 @@ from feedback_app.models import (
     Unit,
     User,
 )
-from feedback_app.models.responses import ApiToken, LinkKind, PublicLink
+from feedback_app.models.responses import ApiToken, Channel, LinkKind, PublicLink, Response
 from feedback_app.models.survey import Survey
 from tests.conftest import csrf_token
 from tests.factories import Factory
@@ -67,6 +67,12 @@ def _arguments(rule: Rule) -> set[str]:
     return set(rule.arguments) - set(rule.defaults or {})
 
 
+def id_argument(rule: Rule) -> str | None:
+    """The part of an address that is a record id (``<int:object_id>``, ``<int:response_id>``)."""
+    found = re.search(r"<int(?:\([^)]*\))?:(\w+)>", rule.rule)
+    return found.group(1) if found else None
+
+
 _RULES = {r.endpoint: r for r in _url_map_app().url_map.iter_rules() if _is_staff(r)}
 STAFF = sorted(_RULES)
 #: every list / new / edit / deactivate / activate endpoint of the shared management views
@@ -77,7 +83,12 @@ WITH_OBJECT = [
 #: the kind of record behind each address prefix; the shared views' lists name their own
 RECORD_PREFIXES: dict[str, Any] = {
     _RULES[e].rule: entity_for_endpoint(e)[0].model for e in MANAGEMENT if e.endswith("_list")
-} | {"/org/kiosks/": "kiosk", "/org/api-tokens/": ApiToken, "/surveys/": Survey}
+} | {
+    "/org/kiosks/": "kiosk",
+    "/org/api-tokens/": ApiToken,
+    "/surveys/": Survey,
+    "/responses/": Response,
+}
 
 
 #: records only the user who made them ever sees, whatever their role (tested by their area)
@@ -85,12 +96,12 @@ PRIVATE_RECORD_PREFIXES = {"/ekspor/tugas/": "export jobs: tests/test_exports.py
 
 
 def record_kind(endpoint: str) -> Any:
-    """What ``<object_id>`` of an endpoint points at, from its address (None if unknown)."""
+    """What the record id of an endpoint points at, from its address (None if unknown)."""
     if found := entity_for_endpoint(endpoint):
         return found[0].model
     path = _RULES[endpoint].rule
     for prefix, kind in RECORD_PREFIXES.items():
-        if path.startswith(prefix + "<int:object_id>"):
+        if path.startswith(prefix) and path[len(prefix) :].startswith("<int"):
             return kind
     return None
 
@@ -101,9 +112,7 @@ def _private(endpoint: str) -> bool:
 
 #: the other pages about one record (counter posters, nameplates, kiosks, surveys, ...)
 OTHER_RECORD_PAGES = sorted(
-    e
-    for e in STAFF
-    if "object_id" in _arguments(_RULES[e]) and e not in MANAGEMENT and not _private(e)
+    e for e in STAFF if id_argument(_RULES[e]) and e not in MANAGEMENT and not _private(e)
 )
 #: staff pages that need no record: lists, forms, menus, downloads
 PAGES_WITHOUT_RECORD = sorted(
@@ -133,11 +142,7 @@ def test_every_management_page_has_expectations():
 def test_every_page_about_a_record_is_known_here():
     """A page addressed by a record id must be one these tests can build a record for."""
     unknown = [
-        e
-        for e in STAFF
-        if re.search(r"<int(\([^)]*\))?:", _RULES[e].rule)
-        and ("object_id" not in _arguments(_RULES[e]) or not record_kind(e))
-        and not _private(e)
+        e for e in STAFF if id_argument(_RULES[e]) and not record_kind(e) and not _private(e)
     ]
     assert not unknown, "add the record behind these pages to RECORD_PREFIXES and the world"
 
@@ -172,7 +177,7 @@ class World:
     #: values for an address's other parts (a section or question key) found in the world
     extra_values: list[Any] = field(default_factory=list)
 
-    def add_objects(self, place: str, unit: Unit) -> None:
+    def add_objects(self, place: str, unit: Unit, survey_version_id: int) -> None:
         f = self.factory
         tag = f"Q{place}"
         point = f.service_point(unit, name=f"Loket {tag}")
@@ -193,6 +198,23 @@ class World:
                     unit_id=unit.id,
                     name=f"Token {tag}",
                     token_hash=secrets.token_hex(32),
+                )
+            ),
+            # a flagged answer, waiting for an admin's review
+            Response: f._add(
+                Response(
+                    agency_id=unit.agency_id,
+                    unit_id=unit.id,
+                    service_point_id=point.id,
+                    survey_version_id=survey_version_id,
+                    channel=Channel.QR,
+                    timezone=unit.timezone,
+                    language="id",
+                    answers={},
+                    idempotency_key=secrets.token_hex(16),
+                    answers_digest=secrets.token_hex(32),
+                    flagged=True,
+                    flag_reason="identical_burst",
                 )
             ),
         }
@@ -217,28 +239,22 @@ def build_world(factory: Factory) -> World:
         "other": factory.unit(agency_b, name="Dinas Qother"),
     }
     w = World(factory, agency_a, agency_b, units)
-    for place, unit in units.items():
-        w.add_objects(place, unit)
-    # agency-level records: a unit-limited user sees none of them
-    w.objects[Agency] = {
-        "mine": agency_a,
-        "below": agency_a,
-        "sibling": agency_a,
-        "other": agency_b,
-    }
     definition = designer.starting_definition("skm", "Survei")
     surveys = {
-        place: designer.create_survey(
+        agency.id: designer.create_survey(
             factory.session, agency_id=agency.id, name=f"Survei Q{place}", definition=definition
         )
         for place, agency in (("agency", agency_a), ("other", agency_b))
     }
-    w.objects[Survey] = {
-        "mine": surveys["agency"],
-        "below": surveys["agency"],
-        "sibling": surveys["agency"],
-        "other": surveys["other"],
-    }
+    for place, unit in units.items():
+        version = designer.working_version(factory.session, surveys[unit.agency_id])
+        w.add_objects(place, unit, version.id)
+    # agency-level records: a unit-limited user sees none of them
+    for kind, in_a, in_b in (
+        (Agency, agency_a, agency_b),
+        (Survey, surveys[agency_a.id], surveys[agency_b.id]),
+    ):
+        w.objects[kind] = {"mine": in_a, "below": in_a, "sibling": in_a, "other": in_b}
     # a section and a question of those surveys, for the designer's pages about them
     w.extra_values = [definition.sections[0].key, definition.sections[0].questions[0].key]
     w.actors = {
@@ -287,7 +303,8 @@ def request(
 ):
     """Open ``endpoint`` the way its page is used: GET a page, POST a button."""
     rule = _RULES[endpoint]
-    values = {"object_id": obj.id} if "object_id" in rule.arguments else {}
+    key = id_argument(rule)
+    values = {key: obj.id} if key and obj is not None else {}
     url = app.url_map.bind("localhost").build(endpoint, {**values, **(extra or {})})
     if "GET" in rule.methods:
         return client.get(url)
@@ -312,9 +329,10 @@ def prepare_target(session: Session, endpoint: str, obj: Any) -> None:
 @pytest.mark.parametrize("endpoint", STAFF)
 def test_anonymous_visitors_are_sent_to_the_login_page(app, client, world, session, endpoint):
     rule = _RULES[endpoint]
-    kind = record_kind(endpoint) if "object_id" in _arguments(rule) else None
+    key = id_argument(rule)
+    kind = record_kind(endpoint) if key else None
     target = world.objects[kind]["mine"] if kind else None
-    extra = {name: 1 for name in _arguments(rule) - {"object_id"}}
+    extra = {name: 1 for name in _arguments(rule) if name != key or target is None}
     if target is not None:
         prepare_target(session, endpoint, target)
         before = active_in_db(session, target) if hasattr(target, "active") else None
@@ -409,7 +427,7 @@ def _never_shown(actor: User) -> list[str]:
 def test_other_pages_about_a_record_answer_404_beyond_the_users_scope(app, client, world, endpoint):
     rule = _RULES[endpoint]
     records = world.objects[record_kind(endpoint)]
-    others = _arguments(rule) - {"object_id"}
+    others = _arguments(rule) - {id_argument(rule)}
     # first find the address at which the installation admin reaches the user's own record
     sign_in(app, client, world.actors["admin"])
     for value in [*world.extra_values, *EXTRA_VALUES]:
