@@ -43,12 +43,6 @@ def desk(browser: Browser, live_server: LiveServer) -> Page:
     """The designer's desktop browser, signed in."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     context.set_default_timeout(10_000)
-    # tests/browser/live.py does not close the response iterable, which leaks the open
-    # stylesheet file (a ResourceWarning); the staff pages' look is not under test here
-    context.route(
-        re.compile(r"/static/"),
-        lambda route: route.fulfill(status=200, content_type="text/css", body=""),
-    )
     page = context.new_page()
     page.goto(live_server.url("/login"))
     page.get_by_label("E-mail").fill(DESIGNER)
