@@ -59,7 +59,6 @@ from feedback_app.models import (
     User,
 )
 from feedback_app.models.survey import definition_for
-from surveys.i18n import Text
 from surveys.questions import Widget
 from surveys.scoring import IkmResult
 from surveys.skm import ELEMENT_KEYS, ELEMENTS_BY_KEY
@@ -894,12 +893,3 @@ def purge_expired(now: dt.datetime | None = None) -> int:
             partial.unlink(missing_ok=True)
     session.commit()
     return removed
-
-
-def describe_kind(kind: str) -> Text:
-    return {
-        "raw": Text("Respons mentah", "Raw responses"),
-        "summary": Text("Ringkasan IKM", "IKM summary"),
-        "comments": Text("Komentar", "Comments"),
-        "indicators": Text("Indikator pegawai", "Employee indicators"),
-    }[kind]
