@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback_app import (
         accounts,
         api,
+        dashboard,
         demo,
         designer,
         exports_web,
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         responses,
         results,
         staff,
+        transparency,
     )
 
     areas = (
@@ -63,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         results,
         responses,
         designer,
+        dashboard,
+        transparency,
         exports_web,
         read_api,
         demo,

@@ -54,13 +54,14 @@ def _url_map_app() -> Flask:
 
 
 #: areas for citizens and machines (their own tests cover them), and pages anyone may open
-PUBLIC_BLUEPRINTS = {"public", "api", "read_api"}
+PUBLIC_BLUEPRINTS = {"public", "api", "read_api", "transparency"}
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "main.switch_language"}
 
 
 def _is_staff(rule: Rule) -> bool:
     return (
         rule.endpoint not in PUBLIC_ENDPOINTS
+        and not rule.endpoint.endswith(".static")  # stylesheets and scripts of an area
         and rule.endpoint.split(".")[0] not in PUBLIC_BLUEPRINTS
     )
 

@@ -25,6 +25,7 @@ bp = Blueprint("main", __name__)
 
 #: the management menu: (endpoint, label, permission needed)
 NAVIGATION = [
+    ("dashboard.index", _l("Dasbor"), Permission.VIEW_RESULTS),
     ("organisation.agencies_list", _l("Instansi"), Permission.MANAGE_AGENCIES),
     ("organisation.units_list", _l("Unit"), Permission.VIEW_ORGANISATION),
     ("organisation.service-points_list", _l("Loket"), Permission.VIEW_ORGANISATION),
