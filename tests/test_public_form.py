@@ -235,3 +235,21 @@ def test_form_page_is_light_and_self_contained(client, counter):
     assert len(gzip.compress(html)) <= 30 * 1024
     # no stylesheet, script, image or font from any other host
     assert not re.search(rb'(src|href)="(https?:)?//', html)
+
+
+def test_closed_or_out_of_window_survey_takes_no_answers(client, session, counter):
+    from feedback_app.models import Survey, SurveyStatus
+
+    url = f"/s/{counter['link'].token}"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    survey = session.scalars(select(Survey)).one()
+    survey.closes_at = utcnow() - dt.timedelta(minutes=1)
+    session.flush()
+    page = client.post(url, data={**fields, **answers(counter["service"].id)})
+    assert page.status_code == 404
+    assert "Survei belum tersedia" in page.get_data(as_text=True)
+    survey.closes_at = None
+    survey.status = SurveyStatus.CLOSED
+    session.flush()
+    assert client.get(url).status_code == 404
+    assert stored(session) == 0

@@ -41,6 +41,7 @@ from feedback_app.models import (
     Unit,
 )
 from feedback_app.models.survey import definition_for
+from feedback_app.public.links import survey_is_open  # noqa: F401 - part of this API
 from surveys.definition import SurveyDefinition, errors, missing_translations, validate_definition
 from surveys.diff import Change, diff_definitions, version_violations
 from surveys.errors import Issue, Severity
@@ -536,16 +537,6 @@ def delete(session: Session, survey: Survey) -> None:
     session.execute(delete_rows(SurveyVersion).where(SurveyVersion.survey_id == survey.id))
     session.delete(survey)
     session.flush()
-
-
-def survey_is_open(survey: Survey | None, now: dt.datetime) -> bool:
-    """Whether the public form may accept answers for ``survey`` at ``now``:
-    published (not closed or archived) and inside its optional date window."""
-    if survey is None or survey.status != SurveyStatus.PUBLISHED:
-        return False
-    if survey.opens_at is not None and now < survey.opens_at:
-        return False
-    return not (survey.closes_at is not None and now >= survey.closes_at)
 
 
 # --------------------------------------------------------------------------- assignment

@@ -80,17 +80,17 @@ class SurveyVersion(Base):
         return f"<SurveyVersion {self.survey_id}v{self.number}>"
 
 
-# Published versions never change, so each is parsed once per process.
-_published: dict[int, SurveyDefinition] = {}
+# Published versions never change, so each is parsed once per process. The key
+# carries the publication time too: a row id can be reused after a rollback.
+_published: dict[tuple[int, dt.datetime], SurveyDefinition] = {}
 
 
 def definition_for(version: SurveyVersion) -> SurveyDefinition:
     """The parsed definition of a version (cached once it is published)."""
     if version.published_at is None:
         return definition_from_json(version.definition, validate=False)
-    definition = _published.get(version.id)
+    key = (version.id, version.published_at)
+    definition = _published.get(key)
     if definition is None:
-        definition = _published[version.id] = definition_from_json(
-            version.definition, validate=False
-        )
+        definition = _published[key] = definition_from_json(version.definition, validate=False)
     return definition

@@ -15,6 +15,7 @@ from feedback_app.models import (
     RosterEntry,
     ServicePoint,
     Survey,
+    SurveyStatus,
     SurveyVersion,
     Unit,
 )
@@ -108,6 +109,16 @@ def assigned_survey(session: Session, unit: Unit, point: ServicePoint | None) ->
     )
 
 
+def survey_is_open(survey: Survey | None, now: dt.datetime) -> bool:
+    """Whether the public form may accept answers for ``survey`` at ``now``:
+    published (not closed or archived) and inside its optional date window."""
+    if survey is None or survey.status != SurveyStatus.PUBLISHED:
+        return False
+    if survey.opens_at is not None and now < survey.opens_at:
+        return False
+    return not (survey.closes_at is not None and now >= survey.closes_at)
+
+
 def current_version(session: Session, survey: Survey | None) -> SurveyVersion | None:
     if survey is None or survey.current_version_id is None:
         return None
@@ -124,7 +135,6 @@ def ensure_default_survey(session: Session, agency_id: int) -> Survey:
     )
     if survey is not None:
         return survey
-    from feedback_app.models import SurveyStatus
     from surveys.serialization import definition_to_json
     from surveys.templates import skm_template
 

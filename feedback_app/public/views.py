@@ -41,6 +41,7 @@ from feedback_app.models import (
     Response,
     Service,
     ServicePoint,
+    Survey,
     SurveyVersion,
     TransactionCode,
     Unit,
@@ -54,6 +55,7 @@ from feedback_app.public.links import (
     duty_point,
     find_link,
     on_duty,
+    survey_is_open,
 )
 from feedback_app.results.aggregates import count_responses
 
@@ -78,11 +80,13 @@ class Target:
     #: set by a transaction code: the citizen is not asked again
     preset_service: Service | None = None
     code: TransactionCode | None = None
+    survey: Survey | None = field(init=False)
     version: SurveyVersion | None = field(init=False)
     services: list[Service] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.version = current_version(db, assigned_survey(db, self.unit, self.point))
+        self.survey = assigned_survey(db, self.unit, self.point)
+        self.version = current_version(db, self.survey)
         self.services = list(
             db.scalars(
                 select(Service)
@@ -94,7 +98,12 @@ class Target:
     @property
     def available(self) -> bool:
         point_ok = self.point is None or self.point.active
-        return self.unit.active and point_ok and self.version is not None
+        return (
+            self.unit.active
+            and point_ok
+            and self.version is not None
+            and survey_is_open(self.survey, utcnow())
+        )
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -232,6 +241,10 @@ def _render(
             csrf_token_value=generate_csrf(),
             notice=notice,
             lang=_language(),
+            survey_title=definition.title.get(_language()),
+            survey_description=definition.description.get(_language())
+            if definition.description
+            else None,
         ),
         status,
     )
