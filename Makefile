@@ -28,6 +28,9 @@ run: install
 	@echo "  Open http://$(HOST):$(PORT)/ and sign in with one of the demo accounts above."
 	@echo "  Stop with Ctrl+C."
 	@echo ""
+	@# the background worker (large exports, digests, clean-up) runs beside the web server
+	$(BIN)/huey_consumer feedback_app.jobs.huey -w 2 & HUEY_PID=$$!; \
+	trap "kill $$HUEY_PID" EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
