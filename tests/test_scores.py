@@ -54,6 +54,7 @@ from feedback_app.results.scores import (
     element_aggregates,
     ikm,
     ikm_by,
+    ikm_score,
     response_total,
     scale_summaries,
     unit_results,
@@ -62,7 +63,14 @@ from feedback_app.results.scores import (
     weight_for,
 )
 from feedback_app.results.slices import Slice, UnitTree
-from surveys.scoring import LEGACY_WEIGHT, Grade, grade_for, ikm_from_responses, sample_status
+from surveys.scoring import (
+    LEGACY_WEIGHT,
+    Grade,
+    grade_for,
+    ikm_from_aggregates,
+    ikm_from_responses,
+    sample_status,
+)
 from surveys.serialization import definition_to_json
 from surveys.skm import ELEMENT_KEYS
 from surveys.templates import kiosk_smiley_template
@@ -675,6 +683,11 @@ def test_ikm_from_aggregates_equals_ikm_from_raw_answers(session, world, rows, c
             )
             from_counts = ikm(session, slice_)
             assert from_counts.score == raw.score
+            aggregates = element_aggregates(session, slice_).get((), {})
+            assert ikm_score(aggregates) == raw.score
+            assert ikm_score(aggregates, weight=LEGACY_WEIGHT) == (
+                ikm_from_aggregates(aggregates, weight=LEGACY_WEIGHT).score
+            )
             assert from_counts.grade == raw.grade
             assert from_counts.interval == raw.interval
             assert [(e.n, e.total) for e in from_counts.elements] == [

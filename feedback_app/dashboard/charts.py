@@ -27,13 +27,16 @@ MUTED = "#4a5561"
 ACCENT = "#0b5cab"
 WEAK = "#b00020"
 FONT = 'font-family="system-ui,sans-serif" font-size="12"'
+#: longer bar labels are cut (the full name is in the tooltip and the table)
+LABEL_CHARS = 44
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
     # every text in ``body`` went through escape() in _text or at its f-string
     return Markup(  # noqa: S704
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-        f' xmlns="http://www.w3.org/2000/svg" aria-hidden="true" focusable="false"'
+        f' style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" aria-hidden="true"'
+        f' focusable="false"'
         f' data-chart="{escape(label)}" {FONT}>' + "".join(body) + "</svg>"
     )
 
@@ -128,7 +131,7 @@ class Bar:
 
 def element_bars(bars: Sequence[Bar], *, name: str = "elements") -> Markup:
     """Horizontal bars on the 25–100 scale, grade boundaries dashed, weak ones highlighted."""
-    row, label_w, width = 30, 250, 720
+    row, label_w, width = 30, 300, 760
     top, bottom = 8, 26
     height = top + row * len(bars) + bottom
     plot_w = width - label_w - 110
@@ -148,7 +151,8 @@ def element_bars(bars: Sequence[Bar], *, name: str = "elements") -> Markup:
     for index, bar in enumerate(bars):
         y = top + index * row
         weight = ' font-weight="700"' if bar.highlight else ""
-        body.append(_text(label_w - 8, y + 19, bar.label, anchor="end", extra=weight))
+        label = bar.label if len(bar.label) <= LABEL_CHARS else bar.label[: LABEL_CHARS - 1] + "…"
+        body.append(_text(label_w - 8, y + 19, label, anchor="end", extra=weight))
         if bar.value is None:
             body.append(_text(label_w + 4, y + 19, bar.shown, fill=MUTED))
             continue

@@ -25,6 +25,7 @@ from feedback_app.results.scores import (
     QuestionSummary,
     combine,
     element_aggregates,
+    ikm_score,
     rolled_up,
     scale_summaries,
     volume_by,
@@ -72,7 +73,8 @@ class UnitRow:
     #: depth below the table's top units (for indentation in tree order)
     depth: int
     result: IkmResult
-    previous: IkmResult
+    #: the rounded IKM of the previous period (None without a complete result)
+    previous_score: Decimal | None
     population: int | None
     sample: SampleStatus | None
 
@@ -83,9 +85,9 @@ class UnitRow:
     @property
     def delta(self) -> Decimal | None:
         """Change of the rounded IKM against the previous period."""
-        if self.result.score is None or self.previous.score is None:
+        if self.result.score is None or self.previous_score is None:
             return None
-        return self.result.score - self.previous.score
+        return self.result.score - self.previous_score
 
 
 @dataclass
@@ -211,7 +213,7 @@ def build_dashboard(session: Session, query: DashboardQuery) -> Dashboard:
                 node,
                 depth,
                 result,
-                ikm_from_aggregates(before_by_unit[node.id], weight=weight),
+                ikm_score(before_by_unit[node.id], weight=weight),
                 population,
                 sample_status(population, result.respondents) if population is not None else None,
             )

@@ -18,13 +18,14 @@ from feedback_app.results.periods import Period, PeriodKind
 from surveys.scoring import Grade, round_half_up
 from surveys.skm import ELEMENTS_BY_KEY
 
+#: "Mingguan", not "Minggu", which is also Sunday
 KIND_LABELS = {
-    PeriodKind.DAY: _l("Hari"),
-    PeriodKind.WEEK: _l("Minggu"),
-    PeriodKind.MONTH: _l("Bulan"),
-    PeriodKind.QUARTER: _l("Triwulan"),
-    PeriodKind.SEMESTER: _l("Semester"),
-    PeriodKind.YEAR: _l("Tahun"),
+    PeriodKind.DAY: _l("Harian"),
+    PeriodKind.WEEK: _l("Mingguan"),
+    PeriodKind.MONTH: _l("Bulanan"),
+    PeriodKind.QUARTER: _l("Triwulanan"),
+    PeriodKind.SEMESTER: _l("Semesteran"),
+    PeriodKind.YEAR: _l("Tahunan"),
     PeriodKind.CUSTOM: _l("Rentang tanggal"),
 }
 

@@ -54,7 +54,7 @@ from feedback_app.models import (
     SurveyVersion,
     Unit,
 )
-from feedback_app.results.comments import TONES
+from feedback_app.results.comments import DEFAULT_WINDOW, TONES
 from feedback_app.results.groups import GROUPS, ikm_by_group
 from feedback_app.results.periods import Period, PeriodError, PeriodKind, local_today
 from feedback_app.results.scores import weight_for
@@ -84,6 +84,8 @@ GROUP_LABELS = {
     "education": _l("Pendidikan"),
     "occupation": _l("Pekerjaan"),
 }
+#: comments per "show more" step
+COMMENTS_STEP = 30
 SORT_LABELS = {
     "name": _l("Unit"),
     "n": _l("Responden"),
@@ -126,6 +128,8 @@ class Filters:
     tone: str = "all"
     sort: str = "name"
     descending: bool = False
+    #: comments shown (more on request, up to the feed's window)
+    comments: int = COMMENTS_STEP
     extra: dict[str, str] = field(default_factory=dict)
 
     def args(self, **changes: Any) -> dict[str, Any]:
@@ -147,6 +151,7 @@ class Filters:
             "nada": self.tone if self.tone != "all" else None,
             "urut": self.sort if self.sort != "name" else None,
             "arah": "turun" if self.descending else None,
+            "komentar": self.comments if self.comments != COMMENTS_STEP else None,
             **self.extra,
         }
         values |= changes
@@ -167,6 +172,7 @@ class Filters:
             tone=self.tone,
             sort=self.sort,
             descending=self.descending,
+            comment_limit=self.comments,
             **kw,
         )
 
@@ -239,6 +245,8 @@ def load_filters() -> Filters:
     sort = request.args.get("urut", "name")
     filters.sort = sort if sort in SORTS else "name"
     filters.descending = request.args.get("arah") == "turun"
+    shown = _int_arg("komentar") or COMMENTS_STEP
+    filters.comments = min(max(shown, COMMENTS_STEP), DEFAULT_WINDOW)
     return filters
 
 

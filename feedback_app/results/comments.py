@@ -90,7 +90,7 @@ def _tone_filter(tone: str) -> Any:
     return None
 
 
-def _comment(response: Response, questions: dict[str, Any]) -> Comment:
+def _comment(response: Any, questions: dict[str, Any]) -> Comment:
     answers = response.answers
     texts = tuple(
         (key, question.text, answers[key])
@@ -136,12 +136,20 @@ def comment_feed(
             for key in questions
         )
     )
-    query = select(Response).where(*slice_.response_filters(), has_text)
+    query = select(
+        Response.id,
+        Response.unit_id,
+        Response.service_point_id,
+        Response.service_id,
+        Response.submitted_at,
+        Response.timezone,
+        Response.answers,
+    ).where(*slice_.response_filters(), has_text)
     tone_filter = _tone_filter(tone)
     if tone_filter is not None:
         query = query.where(tone_filter)
     query = query.order_by(Response.submitted_at.desc(), Response.id.desc()).limit(window)
-    found = [_comment(response, questions) for response in session.scalars(query)]
+    found = [_comment(row, questions) for row in session.execute(query)]
     ranked = sorted(
         found,
         key=lambda c: (

@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -32,10 +33,13 @@ from feedback_app.results.slices import Slice, UnitTree
 from surveys.scoring import (
     EXACT_WEIGHT,
     LEGACY_WEIGHT,
+    SCORE_FACTOR,
     ElementAggregate,
     IkmResult,
     ScaleSummary,
+    as_fraction,
     ikm_from_aggregates,
+    round_half_up,
 )
 from surveys.skm import ELEMENT_KEYS, SKM_HIGH, SKM_LOW
 
@@ -130,6 +134,23 @@ def combine(parts: Iterable[Mapping[str, ElementAggregate]]) -> Aggregates:
         for key, aggregate in part.items():
             total[key] = total[key] + aggregate if key in total else aggregate
     return total
+
+
+def ikm_score(
+    aggregates: Mapping[str, ElementAggregate], *, weight: Fraction = EXACT_WEIGHT
+) -> Decimal | None:
+    """Only the rounded converted IKM, e.g. for a trend arrow over many units.
+
+    The same number as ``ikm_from_aggregates(aggregates, weight=weight).score``
+    (the tests check it), without the element results and the interval.
+    """
+    nrrs = []
+    for key in ELEMENT_KEYS:
+        aggregate = aggregates.get(key)
+        if aggregate is None or not aggregate.n:
+            return None
+        nrrs.append(Fraction(aggregate.total, aggregate.n))
+    return round_half_up(sum(nrrs, Fraction(0)) * as_fraction(weight) * SCORE_FACTOR)
 
 
 def ikm(session: Session, slice_: Slice, *, weight: Fraction = EXACT_WEIGHT) -> IkmResult:
