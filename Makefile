@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d feedback_app/translations
+	$(BIN)/pybabel compile --use-fuzzy -d feedback_app/translations
 
 install: $(VENV)/.installed translations
 
@@ -49,9 +49,9 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # Refresh the English catalogue after changing interface text.
-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o feedback_app/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update --quiet -i feedback_app/translations/messages.pot -d feedback_app/translations --no-fuzzy-matching
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o feedback_app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel -q update -i feedback_app/translations/messages.pot -d feedback_app/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
