@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import select
 
 from exports.posters import posters_pdf
 from exports.qr import qr_png, qr_svg
@@ -109,6 +110,11 @@ def unit_posters(object_id: int):  # type: ignore[no-untyped-def]
 def agency_posters():  # type: ignore[no-untyped-def]
     """Every counter the user may see; administrators choose the agency with ?agency=ID."""
     if current_user.role == Role.ADMIN:
+        if "agency" not in request.args:
+            agencies = db.scalars(
+                select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)
+            )
+            return render_template("posters/choose_agency.html", agencies=agencies, sizes=SIZES)
         agency = db.get(Agency, request.args.get("agency", type=int) or 0)
     else:
         agency = current_user.agency
