@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from feedback_app.accounts.passwords import MIN_LENGTH, hash_password
 from feedback_app.db import get_session, utcnow
+from feedback_app.demo_responses import load_demo_responses
 from feedback_app.models import (
     Agency,
     Employee,
@@ -502,6 +503,13 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         unit=DUKCAPIL,
         employee=KADIS_DUKCAPIL,
     ),
+    DemoUser(
+        "petugas@demo.go.id",
+        "Rizky Pratama Siregar",
+        Role.OFFICER,
+        unit=DUKCAPIL,
+        employee=OPERATOR_LOKET_1,
+    ),
 )
 
 
@@ -891,9 +899,20 @@ def _summary(report: Report) -> str:
     is_flag=True,
     help="Run even when FEEDBACK_ENV=production (demo accounts have a known password).",
 )
+@click.option(
+    "--responses/--no-responses",
+    default=True,
+    show_default=True,
+    help="Also add a year of sample citizen responses (once).",
+)
 @with_appcontext
 def demo_data_command(
-    reset_passwords: bool, password: str, days: int, base_url: str, allow_production: bool
+    reset_passwords: bool,
+    password: str,
+    days: int,
+    base_url: str,
+    allow_production: bool,
+    responses: bool,
 ) -> None:
     """Create or refresh the Pematangsiantar demo organisation and demo logins."""
     if current_app.config.get("ENV_NAME") == "production" and not allow_production:
@@ -906,6 +925,12 @@ def demo_data_command(
 
     session = get_session()
     report = load_demo(session, password=password, reset_passwords=reset_passwords, days=days)
+    if responses:
+        agency = session.scalar(select(Agency).where(Agency.code == DEMO_AGENCY.code))
+        assert agency is not None
+        added = load_demo_responses(session, agency, now=utcnow())
+        if added:
+            click.echo(f"  {added} demo responses over the past year, dashboards counted.")
     rows = [("E-mail", "Role", "Scope", "Password")]
     for user, status in report.users:
         if user.role == Role.ADMIN:

@@ -48,7 +48,9 @@ def run_demo(app: Flask, session: Session) -> RunDemo:
     """Invoke ``flask demo-data`` on the test's transaction; fail on a non-zero exit."""
 
     def run(*args: str) -> Result:
-        result = app.test_cli_runner().invoke(args=["demo-data", *args])
+        # the year of sample responses has its own test below
+        extra = () if "--responses" in args else ("--no-responses",)
+        result = app.test_cli_runner().invoke(args=["demo-data", *extra, *args])
         assert result.exit_code == 0, result.output + repr(result.exception)
         return result
 
@@ -361,3 +363,26 @@ def test_rejects_a_short_password(app: Flask, session: Session) -> None:
     result = app.test_cli_runner().invoke(args=["demo-data", "--password", "pendek"])
     assert result.exit_code != 0
     assert "--password" in result.output
+
+
+def test_demo_responses_fill_the_dashboard_once(run_demo, session):
+    from sqlalchemy import func
+
+    from feedback_app.models import AnswerCount, Response
+    from feedback_app.results.aggregates import rebuild
+
+    result = run_demo("--responses")
+    total = session.scalar(select(func.count()).select_from(Response))
+    assert total > 3000
+    assert f"{total} demo responses" in result.output
+    counted = session.scalar(
+        select(func.sum(AnswerCount.count)).where(AnswerCount.question_key == "U1")
+    )
+    assert counted == total  # every sample answers U1, and the counts were rebuilt
+    run_demo("--responses")
+    assert session.scalar(select(func.count()).select_from(Response)) == total
+    rebuild(session)
+    assert (
+        session.scalar(select(func.sum(AnswerCount.count)).where(AnswerCount.question_key == "U1"))
+        == total
+    )
