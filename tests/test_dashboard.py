@@ -153,6 +153,7 @@ def test_filters_period_counter_service_version_and_flagged(app, client, session
         return unit_row(page.get_data(as_text=True), unit.name)
 
     assert shown() == ("2", "75,00")
+    assert shown(unit="²", loket="-1", jenis="abad", urut="x") == ("2", "75,00")  # ignored
     assert shown(loket=counter["point"].id) == ("1", "100,00")
     assert shown(layanan=counter["service"].id) == ("1", "50,00")
     assert shown(layanan=0) == ("1", "100,00")
@@ -348,8 +349,9 @@ def test_populations_entered_per_unit_and_period_give_the_sample_status(
     html = client.get("/dashboard/").get_data(as_text=True)
     assert "✓ tercapai" in html  # 1 respondent of a population of 1
     assert "kurang 277" in html  # 1 of the 278 that 1 000 users need
-    bad = client.post(url, data={"csrf_token": token, f"pop-{mine.id}": "banyak"})
-    assert bad.status_code == 422 and "Isi bilangan bulat" in bad.get_data(as_text=True)
+    for wrong in ("banyak", "²", "-5", "999999999999"):
+        bad = client.post(url, data={"csrf_token": token, f"pop-{mine.id}": wrong})
+        assert bad.status_code == 422 and "Isi bilangan bulat" in bad.get_data(as_text=True)
     cleared = client.post(url, data={"csrf_token": token, f"pop-{mine.id}": ""})
     assert cleared.status_code == 303
     assert session.scalar(select(UnitPopulation).where(UnitPopulation.unit_id == mine.id)) is None

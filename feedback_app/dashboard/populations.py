@@ -142,7 +142,8 @@ def populations():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         for name, value in request.form.items():
             if name.startswith("pop-"):
-                unit_id = int(name[4:]) if name[4:].isdigit() else None
+                digits = name[4:]
+                unit_id = int(digits) if digits.isascii() and digits.isdigit() else None
                 if unit_id is None or unit_id not in allowed:
                     abort(404)
                 posted[unit_id] = value.strip().replace(".", "")
@@ -158,7 +159,7 @@ def populations():  # type: ignore[no-untyped-def]
     errors = {
         unit_id: _("Isi bilangan bulat 0 sampai %(max)s, atau kosongkan.", max=MAX_POPULATION)
         for unit_id, value in posted.items()
-        if value and (not value.isdigit() or int(value) > MAX_POPULATION)
+        if value and (not (value.isascii() and value.isdigit()) or int(value) > MAX_POPULATION)
     }
     if errors:
         return _render(filters, tree, _rows(filters, tree), errors=errors, status=422)

@@ -101,7 +101,7 @@ def _can_view_results() -> bool:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def _date_arg(name: str) -> dt.date | None:

@@ -144,7 +144,7 @@ def _period_of(row: Mapping[str, Any]) -> Period:
 
 def _number(value: Any) -> int | None:
     text = _text(value).replace(".", "").replace(" ", "")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         return None
     number = int(text)
     return number if number <= MAX_POPULATION else None

@@ -54,11 +54,13 @@ def weight_for(agency: Agency) -> Fraction:
     return LEGACY_WEIGHT if agency.legacy_ikm_weight else EXACT_WEIGHT
 
 
-def _columns(table: Any, by: Sequence[str]) -> list[Any]:
+def _columns(table: Any, by: Sequence[str], grain: str = "day") -> list[Any]:
     columns: list[Any] = []
     for name in by:
         if name == "unit":
             columns.append(table.unit_id)
+        elif name == "month" and grain == "month":
+            columns.append(table.local_date)  # already the first day of the month
         elif name == "month":
             columns += [extract("year", table.local_date), extract("month", table.local_date)]
         elif name == "date":
@@ -70,12 +72,18 @@ def _columns(table: Any, by: Sequence[str]) -> list[Any]:
     return columns
 
 
-def _key(row: Sequence[Any], by: Sequence[str]) -> Key:
+def _key(row: Sequence[Any], by: Sequence[str], grain: str = "day") -> Key:
     """The group of a result row, with ``month`` as a (year, month) pair of ints."""
     values: list[Any] = []
     index = 0
     for name in by:
-        if name == "month":
+        if name == "month" and grain == "month":
+            first = row[index]
+            if isinstance(first, str):  # SQLite without type info
+                first = dt.date.fromisoformat(first)
+            values.append((first.year, first.month))
+            index += 1
+        elif name == "month":
             values.append((int(row[index]), int(row[index + 1])))
             index += 2
         else:
@@ -87,8 +95,8 @@ def _key(row: Sequence[Any], by: Sequence[str]) -> Key:
     return tuple(values)
 
 
-def _width(by: Sequence[str]) -> int:
-    return sum(2 if name == "month" else 1 for name in by)
+def _width(by: Sequence[str], grain: str = "day") -> int:
+    return sum(2 if name == "month" and grain == "day" else 1 for name in by)
 
 
 # --------------------------------------------------------------------------- elements
@@ -101,14 +109,15 @@ def element_aggregates(
 
     Groups without any element answer are absent. With ``by=()`` the one group is ``()``.
     """
-    table = source("answers", slice_, by).columns
-    columns = _columns(table, by)
+    rollup = source("answers", slice_, by)
+    table, grain = rollup.columns, rollup.grain
+    columns = _columns(table, by, grain)
     query = (
         select(*columns, table.question_key, table.value, func.sum(table["count"]))
         .where(*slice_.aggregate_filters(table), table.question_key.in_(ELEMENT_KEYS))
         .group_by(*columns, table.question_key, table.value)
     )
-    width = _width(by)
+    width = _width(by, grain)
     sums: dict[Key, dict[str, list[int]]] = defaultdict(dict)
     for row in session.execute(query):
         count = int(row[width + 2])
@@ -117,7 +126,7 @@ def element_aggregates(
         score = int(row[width + 1])
         if not SKM_LOW <= score <= SKM_HIGH:
             raise ValueError(f"stored element answer out of scale: {row[width]}={score}")
-        entry = sums[_key(row, by)].setdefault(row[width], [0, 0, 0])
+        entry = sums[_key(row, by, grain)].setdefault(row[width], [0, 0, 0])
         entry[0] += count
         entry[1] += count * score
         entry[2] += count * score * score
@@ -211,18 +220,20 @@ def response_total(session: Session, slice_: Slice) -> int:
 
 def volume_by(session: Session, slice_: Slice, by: Sequence[str]) -> dict[Key, int]:
     """Responses per group, e.g. ``by=("date",)`` or ``("month",)``; empty groups absent."""
-    table = source("volume", slice_, by).columns
-    columns = _columns(table, by)
+    rollup = source("volume", slice_, by)
+    table, grain = rollup.columns, rollup.grain
+    columns = _columns(table, by, grain)
     query = (
         select(*columns, func.sum(table["count"]))
         .where(*slice_.aggregate_filters(table))
         .group_by(*columns)
     )
-    width = _width(by)
-    result = {}
+    width = _width(by, grain)
+    result: dict[Key, int] = {}
     for row in session.execute(query):
         if row[width]:
-            result[_key(row, by)] = int(row[width])
+            key = _key(row, by, grain)
+            result[key] = result.get(key, 0) + int(row[width])
     return result
 
 
