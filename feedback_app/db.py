@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -73,9 +73,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: requests that may write take SQLite's write lock when they begin
+_WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def _sqlite_begin(connection: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; begin explicitly instead.
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that has read cannot become a writer once another
+    # connection committed (WAL answers SQLITE_BUSY at once, ignoring the busy
+    # timeout), so requests that write begin IMMEDIATE and queue for the lock.
+    writing = has_request_context() and request.method in _WRITING_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

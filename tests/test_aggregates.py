@@ -41,8 +41,8 @@ def _submit(client, token: str, data: dict) -> None:
     assert client.post(f"/s/{token}", data={**fields, **data}).status_code == 303
 
 
-def test_incremental_counts_equal_a_rebuild(app, client, session, factory):
-    app.config["ABUSE_BURST_SIZE"] = 3
+def test_incremental_counts_equal_a_rebuild(app, client, session, factory, monkeypatch):
+    monkeypatch.setitem(app.config, "ABUSE_BURST_SIZE", 3)
     unit = factory.unit(timezone=TimeZone.WIT)
     other = factory.unit(agency=unit.agency, parent=unit)
     points = [factory.service_point(unit=unit), factory.service_point(unit=other)]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask import (
@@ -72,7 +74,8 @@ class Target:
 
     unit: Unit
     point: ServicePoint | None
-    officers: list[Employee]
+    #: who may be credited; looked up only when a form is shown (a POST reads its form key)
+    find_officers: Callable[[], list[Employee]]
     channel: Channel
     #: the URL the form posts to and the thank-you page
     form_url: str
@@ -94,6 +97,10 @@ class Target:
                 .order_by(Service.name)
             )
         )
+
+    @cached_property
+    def officers(self) -> list[Employee]:
+        return self.find_officers()
 
     @property
     def available(self) -> bool:
@@ -130,19 +137,27 @@ def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
             return render_template("public/unavailable.html", lang=_language()), 404
         point = duty_point(db, link.employee, now)
         unit = point.unit if point else link.employee.unit
-        officers = [link.employee]
+        employee = link.employee
+
+        def officers() -> list[Employee]:
+            return [employee]
+
     else:
         point = link.service_point
         assert point is not None
         unit = point.unit
-        officers = on_duty(db, point, now)
+        counter = point
+
+        def officers() -> list[Employee]:
+            return on_duty(db, counter, now)
+
     kiosk = link.kind == LinkKind.KIOSK
     endpoint = "public.kiosk" if kiosk else "public.form"
     return _checked(
         Target(
             unit=unit,
             point=point,
-            officers=officers,
+            find_officers=officers,
             channel=Channel.KIOSK if kiosk else Channel.QR,
             form_url=url_for(endpoint, token=link.token),
             thanks_url=url_for(f"{endpoint}_thanks", token=link.token),
@@ -177,7 +192,7 @@ def _code_target(code: str) -> Target | Any:
         Target(
             unit=point.unit,
             point=point,
-            officers=[found.employee] if found.employee else [],
+            find_officers=lambda: [found.employee] if found.employee else [],
             channel=Channel.CODE,
             form_url=url_for("public.code", code=found.code),
             thanks_url=url_for("public.code_thanks", code=found.code),
@@ -385,10 +400,17 @@ def submit(token: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/s/<token>/terima-kasih")
 def form_thanks(token: str):  # type: ignore[no-untyped-def]
-    target = _link_target(token, PUBLIC_KINDS)
-    if not isinstance(target, Target):
-        return target
-    return render_template("public/thanks.html", target=target, lang=_language())
+    return _thanks(token, PUBLIC_KINDS)
+
+
+def _thanks(token: str, kinds: tuple[LinkKind, ...], **extra: Any):  # type: ignore[no-untyped-def]
+    """The thank-you page names the unit only: no survey, roster or services to look up."""
+    link = find_link(db, token)
+    if link is None or link.kind not in kinds:
+        abort(404)
+    owner = link.service_point if link.service_point is not None else link.employee
+    assert owner is not None
+    return render_template("public/thanks.html", unit=owner.unit, lang=_language(), **extra)
 
 
 @bp.route("/k/<token>", methods=["GET", "POST"])
@@ -401,14 +423,10 @@ def kiosk(token: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/k/<token>/terima-kasih")
 def kiosk_thanks(token: str):  # type: ignore[no-untyped-def]
-    target = _link_target(token, (LinkKind.KIOSK,))
-    if not isinstance(target, Target):
-        return target
-    return render_template(
-        "public/thanks.html",
-        target=target,
-        lang=_language(),
-        restart_url=target.form_url,
+    return _thanks(
+        token,
+        (LinkKind.KIOSK,),
+        restart_url=url_for("public.kiosk", token=token),
         restart_seconds=current_app.config["KIOSK_RESET_SECONDS"],
     )
 
@@ -426,4 +444,4 @@ def code_thanks(code: str):  # type: ignore[no-untyped-def]
     found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
     if found is None or found.used_at is None:
         abort(404)
-    return render_template("public/thanks.html", target=found.service_point, lang=_language())
+    return render_template("public/thanks.html", unit=found.service_point.unit, lang=_language())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,22 +81,26 @@ class Tally:
         _upsert(session, AnswerCount, (*DIMENSIONS, "question_key", "value"), self.answers)
 
 
+@cache
+def _upsert_statement(dialect: str, model: type, columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE count = count + excluded.count, built once."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(columns), set_={"count": table.c.count + statement.excluded.count}
+    )
+
+
 def _upsert(
     session: Session, model: type, columns: tuple[str, ...], counts: Counter[SliceKey]
 ) -> None:
     rows = [{**dict(zip(columns, key, strict=True)), "count": n} for key, n in counts.items() if n]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 500):
-        statement = insert(table).values(rows[start : start + 500])
-        statement = statement.on_conflict_do_update(
-            index_elements=list(columns),
-            set_={"count": table.c.count + statement.excluded.count},
-        )
-        session.execute(statement)
+    statement = _upsert_statement(session.get_bind().dialect.name, model, columns)
+    for start in range(0, len(rows), 1000):
+        session.execute(statement, rows[start : start + 1000])
 
 
 def count_responses(session: Session, responses: Iterable[Response], sign: int = 1) -> None:
