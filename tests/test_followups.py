@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from feedback_app import followups, indicators
 from feedback_app.followups import service
+from feedback_app.followups.notify import notify_immediately
 from feedback_app.models import (
     FollowUp,
     FollowUpNote,
@@ -236,13 +237,27 @@ def test_a_flagged_response_gets_a_follow_up_but_no_mail(app, session, office, s
         session,
         [response(version, office["unit"], scores([1] * 9), dt.datetime.now(dt.UTC), flagged=True)],
     )
-    follow_up = service.on_response(session, flagged)
+    follow_up = service.follow_up_response(session, flagged)
     assert follow_up is not None and session.info.get(service.PENDING) in (None, [])
     with app.app_context():
-        from feedback_app.followups.notify import notify_immediately
-
         assert notify_immediately(session, [follow_up.id], BASE_URL) == 0
     assert smtp.messages == []
+
+
+def test_a_mail_server_that_is_down_does_not_trouble_the_citizen(app, client, session, office):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = closed
+    try:
+        submit(client, office["token"], answers({"U4": "1"}))
+    finally:
+        app.config["MAIL_PORT"] = port
+    (follow_up,) = follow_ups(session)
+    assert follow_up.notified_at is None  # the queue retries later; the answer is stored
 
 
 # --------------------------------------------------------------------------- the daily digest
@@ -281,7 +296,7 @@ def test_digest_defaults_to_yesterday_and_skips_flagged(app, session, office, sm
         ],
     )
     for row in (kept, flagged):
-        service.on_response(session, row)
+        service.follow_up_response(session, row)
     session.info.pop(service.PENDING, None)
     # yesterday in the agency's zone: a moment 24 hours ago may fall two local days back
     day = local_today(office["agency"].timezone, yesterday)

@@ -95,9 +95,16 @@ def send_messages(config: Mapping[str, Any], messages: Iterable[EmailMessage]) -
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        sent = 0
         for message in messages:
-            smtp.send_message(message)
-    return len(messages)
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPRecipientsRefused:
+                # one bad address must not stop (or, on a retry, repeat) everyone else's
+                log.warning("notification to %s refused by the mail server", message["To"])
+                continue
+            sent += 1
+    return sent
 
 
 def _message(config: Mapping[str, Any], user: User, subject: str, body: str) -> EmailMessage:

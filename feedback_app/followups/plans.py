@@ -25,6 +25,7 @@ from feedback_app.accounts.access import MAX_ID, get_or_404, visible_unit_ids
 from feedback_app.dashboard.labels import fmt, period_label
 from feedback_app.db import db
 from feedback_app.followups.forms import PLAN_KINDS, PlanForm
+from feedback_app.forms import choice_values
 from feedback_app.models import Agency, ImprovementPlan, Permission, Role, Unit
 from feedback_app.results.periods import (
     Period,
@@ -175,7 +176,7 @@ def _form(plan: ImprovementPlan | None) -> PlanForm:
             form.unit_id.data = unit.id if unit is not None else None
             form.period.data = _chosen_period(unit).code
             element = request.args.get("unsur", "")
-            if element in {c[0] for c in form.element_key.choices}:
+            if element in choice_values(form.element_key.choices):
                 form.element_key.data = element
     return form
 

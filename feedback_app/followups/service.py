@@ -9,7 +9,9 @@ A response needs a tindak lanjut when it is negative or a complaint:
 - the citizen ticked "hubungi saya" (a complaint they want an answer to).
 
 :func:`on_response` runs inside the transaction that stores the response, so
-a response and its follow-up are stored together or not at all.
+a response and its follow-up are stored together or not at all. The public
+form calls it right after inserting the response (see the hook in
+``feedback_app.public.views``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from feedback_app.db import utcnow
@@ -117,26 +119,49 @@ def definition_of(session: Session, response: Response) -> SurveyDefinition:
 
 def on_response(
     session: Session,
+    response_id: int,
+    row: Mapping[str, Any],
+    definition: SurveyDefinition,
+    *,
+    complaint: bool = False,
+) -> int | None:
+    """Open a follow-up for a response just inserted, when it needs one; returns its id.
+
+    The public form's hook: ``row`` holds the stored columns (``unit_id``,
+    ``answers``, ``flagged``), ``complaint`` whether the citizen asked to be
+    contacted. One INSERT, in the caller's transaction. Flagged responses get a
+    follow-up too (nothing is lost if the flag is cleared), but nobody is
+    e-mailed about them.
+    """
+    if not negative_reasons(definition, row["answers"], complaint=complaint):
+        return None
+    follow_up_id = session.execute(
+        insert(FollowUp)
+        .values(response_id=response_id, unit_id=row["unit_id"])
+        .returning(FollowUp.id)
+    ).scalar_one()
+    if not row["flagged"]:
+        session.info.setdefault(PENDING, []).append(follow_up_id)
+    return follow_up_id
+
+
+def follow_up_response(
+    session: Session,
     response: Response,
     definition: SurveyDefinition | None = None,
     *,
     complaint: bool = False,
 ) -> FollowUp | None:
-    """Open a follow-up for a just-stored response when it needs one (call after its flush).
-
-    ``complaint``: the citizen asked to be contacted. Flagged responses get a
-    follow-up too (nothing is lost if the flag is cleared), but nobody is
-    e-mailed about them.
-    """
-    definition = definition or definition_of(session, response)
-    if not negative_reasons(definition, response.answers, complaint=complaint):
-        return None
-    follow_up = FollowUp(response_id=response.id, unit_id=response.unit_id)
-    session.add(follow_up)
-    session.flush()
-    if not response.flagged:
-        session.info.setdefault(PENDING, []).append(follow_up.id)
-    return follow_up
+    """:func:`on_response` for a stored ``Response`` object (imports, tests)."""
+    row = {"unit_id": response.unit_id, "answers": response.answers, "flagged": response.flagged}
+    found = on_response(
+        session,
+        response.id,
+        row,
+        definition or definition_of(session, response),
+        complaint=complaint,
+    )
+    return None if found is None else session.get(FollowUp, found)
 
 
 def change_status(

@@ -136,9 +136,16 @@ class IndicatorForm(FlaskForm):
     )
     active = BooleanField(_l("Aktif"), default=True)
 
-    def validate_position(self, field: Any) -> None:
-        if self.scope.data == IndicatorScope.POSITION.value and not field.data:
-            raise ValidationError(_l("Wajib diisi untuk indikator per jabatan."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # after the field checks: an optional field's own validators stop at an empty value
+        if self.scope.data == IndicatorScope.POSITION.value and not self.position.data:
+            self.position.errors = [
+                *self.position.errors,
+                _l("Wajib diisi untuk indikator per jabatan."),
+            ]
+            valid = False
+        return valid
 
     def validate_question_key(self, field: Any) -> None:
         source = self.source.data

@@ -232,7 +232,35 @@ class _Material:
     scales: ScaleCounts | None = None
 
 
+#: materials already read, shared by the indicators of one table (see :func:`_materials`)
+MaterialCache = dict[tuple[Any, ...], dict[Any, "_Material"]]
+
+
 def _materials(
+    session: Session,
+    indicator: Indicator,
+    slice_: Slice,
+    by: str,
+    cache: MaterialCache | None = None,
+) -> dict[Any, _Material]:
+    """The materials of every subject of the slice; indicators reading the same counts
+    (an IKM and an element indicator of one period, say) read them once per ``cache``."""
+    source = indicator.source
+    if source in (IndicatorSource.IKM, IndicatorSource.ELEMENT):
+        key: tuple[Any, ...] = ("elements", slice_, by)
+    elif source == IndicatorSource.RESPONSE_COUNT:
+        key = ("volume", slice_, by)
+    else:
+        key = ("scales", slice_, by, indicator.question_key)
+    if cache is not None and key in cache:
+        return cache[key]
+    found = _read_materials(session, indicator, slice_, by)
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def _read_materials(
     session: Session, indicator: Indicator, slice_: Slice, by: str
 ) -> dict[Any, _Material]:
     source = indicator.source
@@ -281,13 +309,14 @@ def employee_figures(
     employee_ids: Iterable[int],
     *,
     weight: Fraction = EXACT_WEIGHT,
+    cache: MaterialCache | None = None,
 ) -> dict[int, Figure]:
     """The figure of each employee over ``period`` (responses credited to them, any unit)."""
     wanted = set(employee_ids)
     if not wanted:
         return {}
     slice_ = Slice(indicator.agency_id).within(period)
-    materials = _materials(session, indicator, slice_, "employee")
+    materials = _materials(session, indicator, slice_, "employee", cache)
     return {e: _figure(indicator, materials.get(e), weight) for e in wanted}
 
 
@@ -299,6 +328,7 @@ def unit_figures(
     tree: UnitTree,
     *,
     weight: Fraction = EXACT_WEIGHT,
+    cache: MaterialCache | None = None,
 ) -> dict[int, Figure]:
     """The figure of each unit over ``period``, its sub-units included."""
     wanted = [u for u in set(unit_ids) if u in tree.nodes]
@@ -306,7 +336,7 @@ def unit_figures(
         return {}
     covered = frozenset().union(*(tree.subtree(u) for u in wanted))
     slice_ = Slice(indicator.agency_id, unit_ids=covered).within(period)
-    own = _materials(session, indicator, slice_, "unit")
+    own = _materials(session, indicator, slice_, "unit", cache)
     return {
         u: _figure(indicator, _combine([own[i] for i in tree.subtree(u) if i in own]), weight)
         for u in wanted

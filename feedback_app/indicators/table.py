@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from feedback_app.db import db
 from feedback_app.indicators.realisation import (
     Figure,
+    MaterialCache,
     employee_figures,
     evaluation_period,
     is_reportable,
@@ -143,6 +144,7 @@ def indicator_table(
     ):
         assigned[assignment.indicator_id].append(assignment)
     weight = weight_for(agency)
+    cache: MaterialCache = {}
 
     def unit_name(unit: int) -> str:
         node = tree.nodes.get(unit)
@@ -158,7 +160,9 @@ def indicator_table(
                 & set(own_units if own_units is not None else tree.nodes)
                 & set(narrowed if narrowed is not None else tree.nodes)
             )
-            figures = unit_figures(session, indicator, covered, units, tree, weight=weight)
+            figures = unit_figures(
+                session, indicator, covered, units, tree, weight=weight, cache=cache
+            )
             for unit in sorted(units, key=unit_name):
                 figure = figures[unit]
                 table.rows.append(
@@ -185,7 +189,7 @@ def indicator_table(
         if narrowed is not None:
             chosen = [p for p in chosen if p.unit_id in narrowed]
         figures = employee_figures(
-            session, indicator, covered, [p.id for p in chosen], weight=weight
+            session, indicator, covered, [p.id for p in chosen], weight=weight, cache=cache
         )
         for person in sorted(chosen, key=lambda p: (unit_name(p.unit_id), p.name, p.id)):
             figure = figures[person.id]
