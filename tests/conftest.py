@@ -51,6 +51,7 @@ def make_test_app(database_url: str, tmp_path_factory: pytest.TempPathFactory, *
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "RATELIMIT_ENABLED": False,
+        "PUBLIC_CACHE_SECONDS": 0,  # no stale public pages between a test's writes
         **extra,
     }
     return create_app(config)

@@ -92,6 +92,20 @@ def duty_point(session: Session, employee: Employee, at: dt.datetime) -> Service
     )
 
 
+def duty_point_id(session: Session, employee_id: int, at: dt.datetime) -> int | None:
+    """The id of the counter an officer is rostered at now (:func:`duty_point`, ids only)."""
+    return session.scalar(
+        select(RosterEntry.service_point_id)
+        .where(
+            RosterEntry.employee_id == employee_id,
+            RosterEntry.active.is_(True),
+            RosterEntry.starts_at <= at,
+            RosterEntry.ends_at > at,
+        )
+        .limit(1)
+    )
+
+
 def assigned_survey(session: Session, unit: Unit, point: ServicePoint | None) -> Survey | None:
     """The counter's own survey, else the nearest unit up the tree that names one,
     else the agency's default survey."""

@@ -29,7 +29,9 @@ from flask import (
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
@@ -42,24 +44,15 @@ from feedback_app.models import (
     PublicLink,
     Response,
     Service,
-    ServicePoint,
-    Survey,
-    SurveyVersion,
     TransactionCode,
-    Unit,
 )
 from feedback_app.public import abuse, ratelimit
+from feedback_app.public import cache as public_cache
 from feedback_app.public import form as survey_form
+from feedback_app.public.cache import EmployeeInfo, LinkInfo, Place
 from feedback_app.public.contact import contact_row, parse_contact
-from feedback_app.public.links import (
-    assigned_survey,
-    current_version,
-    duty_point,
-    find_link,
-    on_duty,
-    survey_is_open,
-)
-from feedback_app.results.aggregates import count_responses
+from feedback_app.public.links import duty_point_id, on_duty, survey_is_open
+from feedback_app.results.aggregates import Tally
 
 bp = Blueprint("public", __name__)
 ratelimit.install(bp)
@@ -70,12 +63,15 @@ FORM_MAX_AGE = 24 * 3600
 
 @dataclass
 class Target:
-    """Where a response will be credited, and with which survey."""
+    """Where a response will be credited, and with which survey.
 
-    unit: Unit
-    point: ServicePoint | None
+    ``place`` comes from the per-process cache (:mod:`feedback_app.public.cache`):
+    plain values, with the attribute names of the models the templates read.
+    """
+
+    place: Place
     #: who may be credited; looked up only when a form is shown (a POST reads its form key)
-    find_officers: Callable[[], list[Employee]]
+    find_officers: Callable[[], list[Employee] | list[EmployeeInfo]]
     channel: Channel
     #: the URL the form posts to and the thank-you page
     form_url: str
@@ -83,23 +79,22 @@ class Target:
     #: set by a transaction code: the citizen is not asked again
     preset_service: Service | None = None
     code: TransactionCode | None = None
-    survey: Survey | None = field(init=False)
-    version: SurveyVersion | None = field(init=False)
-    services: list[Service] = field(init=False)
+    unit: public_cache.UnitInfo = field(init=False)
+    point: public_cache.PointInfo | None = field(init=False)
+    survey: public_cache.SurveyInfo | None = field(init=False)
+    version: public_cache.VersionInfo | None = field(init=False)
+    services: tuple[public_cache.ServiceInfo, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.survey = assigned_survey(db, self.unit, self.point)
-        self.version = current_version(db, self.survey)
-        self.services = list(
-            db.scalars(
-                select(Service)
-                .where(Service.unit_id == self.unit.id, Service.active.is_(True))
-                .order_by(Service.name)
-            )
-        )
+        place = self.place
+        self.unit = place.unit
+        self.point = place.point
+        self.survey = place.survey
+        self.version = place.version
+        self.services = place.services
 
     @cached_property
-    def officers(self) -> list[Employee]:
+    def officers(self) -> list[Employee] | list[EmployeeInfo]:
         return self.find_officers()
 
     @property
@@ -124,39 +119,46 @@ def _language() -> str:
 # --- resolving the three ways in ------------------------------------------------
 
 
-def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
-    link = find_link(db, token)
+def _find_link(token: str, kinds: tuple[LinkKind, ...]) -> LinkInfo:
+    link = public_cache.link_info(db, token)
     if link is None or link.kind not in kinds:
         abort(404)
-    if link.retired_at is not None:
+    return link
+
+
+def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
+    link = _find_link(token, kinds)
+    if link.retired:
         return render_template("public/retired.html", lang=_language()), 410
     now = utcnow()
     if link.kind == LinkKind.NAMEPLATE:
-        assert link.employee is not None
-        if not link.employee.active:
-            return render_template("public/unavailable.html", lang=_language()), 404
-        point = duty_point(db, link.employee, now)
-        unit = point.unit if point else link.employee.unit
         employee = link.employee
+        assert employee is not None
+        if not employee.active:
+            return render_template("public/unavailable.html", lang=_language()), 404
+        # where the officer sits now depends on the time: looked up each time
+        point_id = duty_point_id(db, employee.id, now)
+        if point_id is not None:
+            place = public_cache.point_place(db, point_id)
+        else:
+            place = public_cache.unit_place(db, link.home_unit.id)
 
-        def officers() -> list[Employee]:
+        def officers() -> list[EmployeeInfo]:
             return [employee]
 
     else:
-        point = link.service_point
-        assert point is not None
-        unit = point.unit
-        counter = point
+        assert link.service_point_id is not None
+        place = public_cache.point_place(db, link.service_point_id)
+        counter = place.point
 
         def officers() -> list[Employee]:
-            return on_duty(db, counter, now)
+            return on_duty(db, counter, now)  # type: ignore[arg-type]
 
     kiosk = link.kind == LinkKind.KIOSK
     endpoint = "public.kiosk" if kiosk else "public.form"
     return _checked(
         Target(
-            unit=unit,
-            point=point,
+            place=place,
             find_officers=officers,
             channel=Channel.KIOSK if kiosk else Channel.QR,
             form_url=url_for(endpoint, token=link.token),
@@ -169,8 +171,8 @@ def _code_target(code: str) -> Target | Any:
     found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
     if found is None:
         abort(404)
-    point = found.service_point
     if found.used_at is not None or found.expires_at <= utcnow():
+        point = found.service_point
         general = db.scalar(
             select(PublicLink).where(
                 PublicLink.service_point_id == point.id,
@@ -190,8 +192,7 @@ def _code_target(code: str) -> Target | Any:
         )
     return _checked(
         Target(
-            unit=point.unit,
-            point=point,
+            place=public_cache.point_place(db, found.service_point_id),
             find_officers=lambda: [found.employee] if found.employee else [],
             channel=Channel.CODE,
             form_url=url_for("public.code", code=found.code),
@@ -233,19 +234,29 @@ def _render(
 ):  # type: ignore[no-untyped-def]
     errors = errors or {}
     kept = kept or {}
-    definition = survey_form.definition_of(target.version)  # type: ignore[arg-type]
+    lang = _language()
+    version = target.version
+    assert version is not None
+    definition = survey_form.definition_of(version)  # type: ignore[arg-type]
+    skip_service = target.preset_service is not None
+
+    def questions() -> list[survey_form.ShownSection]:
+        return survey_form.render_questions(
+            definition, kept, errors, lang, target.services, skip_service=skip_service
+        )
+
+    shown: list[survey_form.ShownSection] = []
+    if kept or errors or version.published_at is None:
+        shown = questions()
+        questions_html = None
+    else:
+        questions_html = _fresh_questions(version, lang, target.services, skip_service, questions)
     return (
         render_template(
             "public/form.html",
             target=target,
-            questions=survey_form.render_questions(
-                definition,
-                kept,
-                errors,
-                _language(),
-                target.services,
-                skip_service=target.preset_service is not None,
-            ),
+            questions=shown,
+            questions_html=questions_html,
             officers=target.officers,
             chosen_officer=kept.get("officer"),
             kept=kept,
@@ -255,14 +266,44 @@ def _render(
             form_key=form_key,
             csrf_token_value=generate_csrf(),
             notice=notice,
-            lang=_language(),
-            survey_title=definition.title.get(_language()),
-            survey_description=definition.description.get(_language())
-            if definition.description
-            else None,
+            lang=lang,
+            survey_title=definition.title.get(lang),
+            survey_description=definition.description.get(lang) if definition.description else None,
         ),
         status,
     )
+
+
+#: at most this many rendered question blocks per app (versions x languages x service lists)
+FRESH_QUESTIONS_MAX = 512
+
+
+def _fresh_questions(
+    version: Any,
+    lang: str,
+    services: tuple[Any, ...],
+    skip_service: bool,
+    questions: Callable[[], list[survey_form.ShownSection]],
+) -> Markup:
+    """The question fieldsets of an empty form, rendered once per published version,
+    language and service list (a published version never changes)."""
+    rendered: dict[Any, Markup] = current_app.extensions.setdefault("public_fresh_questions", {})
+    key = (
+        version.id,
+        version.published_at,
+        lang,
+        tuple((s.id, s.name, s.name_en) for s in services),
+        skip_service,
+    )
+    html = rendered.get(key)
+    if html is None:
+        # the template autoescapes: its output is safe HTML already
+        page = render_template("public/_questions.html", questions=questions(), lang=lang)
+        html = Markup(page)  # noqa: S704
+        if len(rendered) >= FRESH_QUESTIONS_MAX:
+            rendered.clear()
+        rendered[key] = html
+    return html
 
 
 def _show(target: Target | Any, channel: Channel | None = None):  # type: ignore[no-untyped-def]
@@ -331,36 +372,89 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
             burst_size=config["ABUSE_BURST_SIZE"],
             employee_id=officer_id or None,
         )
-    response = Response(
-        agency_id=target.unit.agency_id,
-        unit_id=target.unit.id,
-        service_point_id=target.point.id if target.point else None,
-        service_id=result.service_id,
-        employee_id=officer_id or None,
-        survey_version_id=target.version.id,  # type: ignore[union-attr]
-        channel=Channel(key["c"]),
-        submitted_at=now,
-        timezone=target.unit.timezone,
-        language=_language(),
-        answers=result.answers,
-        answers_digest=digest,
-        idempotency_key=key["k"],
-        flagged=reason is not None,
-        flag_reason=reason,
-    )
-    try:
-        with db.begin_nested():
-            db.add(response)
+    row = {
+        "agency_id": target.unit.agency_id,
+        "unit_id": target.unit.id,
+        "service_point_id": target.point.id if target.point else None,
+        "service_id": result.service_id,
+        "employee_id": officer_id or None,
+        "survey_version_id": target.version.id,  # type: ignore[union-attr]
+        "channel": Channel(key["c"]),
+        "submitted_at": now,
+        "timezone": target.unit.timezone,
+        "language": _language(),
+        "answers": result.answers,
+        "answers_digest": digest,
+        "idempotency_key": key["k"],
+        "flagged": reason is not None,
+        "flag_reason": reason,
+    }
+    code = target.code
+
+    def store() -> None:
+        # one INSERT; a concurrent tap of the same form inserts nothing and gets no id
+        response_id = db.execute(_insert_response(), row).scalar()
+        if response_id is None:
+            return
+        tally = Tally()
+        tally.add(_Stored(**row), definition)  # type: ignore[arg-type]
+        tally.write(db)
+        if contact is not None:
+            db.add(contact_row(response_id, contact))
+        if code is not None:
+            code.used_at = now
+            code.response_id = response_id
+        if contact is not None or code is not None:
             db.flush()
-            count_responses(db, [response])
-            if contact is not None:
-                db.add(contact_row(response.id, contact))
-            if target.code is not None:
-                target.code.used_at = now
-                target.code.response_id = response.id
-    except IntegrityError:
-        pass  # the same form was stored by a concurrent tap
+
+    if contact is None and code is None:
+        store()  # nothing else to write: any error is a 500, never a silent thank-you
+    else:
+        try:
+            with db.begin_nested():
+                store()
+        except IntegrityError:
+            pass  # the code or contact was stored by a concurrent tap
     return redirect(target.thanks_url, code=303)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A stored response's columns, as the aggregate tally reads them."""
+
+    agency_id: int
+    unit_id: int
+    service_point_id: int | None
+    service_id: int | None
+    employee_id: int | None
+    survey_version_id: int
+    channel: Channel
+    submitted_at: dt.datetime
+    timezone: Any
+    language: str
+    answers: dict[str, Any]
+    answers_digest: str
+    idempotency_key: str
+    flagged: bool
+    flag_reason: str | None
+
+
+def _insert_response() -> Any:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect."""
+    dialect = db.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = Response.__table__
+        statement = _INSERTS[dialect] = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+            .returning(table.c.id)
+        )
+    return statement
+
+
+_INSERTS: dict[str, Any] = {}
 
 
 def _officer_choice(raw: Any, key: dict) -> int | None | bool:
@@ -405,12 +499,8 @@ def form_thanks(token: str):  # type: ignore[no-untyped-def]
 
 def _thanks(token: str, kinds: tuple[LinkKind, ...], **extra: Any):  # type: ignore[no-untyped-def]
     """The thank-you page names the unit only: no survey, roster or services to look up."""
-    link = find_link(db, token)
-    if link is None or link.kind not in kinds:
-        abort(404)
-    owner = link.service_point if link.service_point is not None else link.employee
-    assert owner is not None
-    return render_template("public/thanks.html", unit=owner.unit, lang=_language(), **extra)
+    link = _find_link(token, kinds)
+    return render_template("public/thanks.html", unit=link.home_unit, lang=_language(), **extra)
 
 
 @bp.route("/k/<token>", methods=["GET", "POST"])
@@ -444,4 +534,5 @@ def code_thanks(code: str):  # type: ignore[no-untyped-def]
     found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
     if found is None or found.used_at is None:
         abort(404)
-    return render_template("public/thanks.html", unit=found.service_point.unit, lang=_language())
+    unit = public_cache.point_place(db, found.service_point_id).unit
+    return render_template("public/thanks.html", unit=unit, lang=_language())
