@@ -45,7 +45,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def make_test_app(database_url: str, tmp_path_factory: pytest.TempPathFactory, **extra: Any) -> Flask:
+def make_test_app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, **extra: Any
+) -> Flask:
     config = {
         "TESTING": True,
         "DATABASE_URL": database_url,
@@ -106,7 +108,9 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     return match.group(1)
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None, **kw: Any):
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], *, form_url: str | None = None, **kw: Any
+):
     """POST ``data`` with the CSRF token taken from the page that shows the form."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={"csrf_token": token, **data}, **kw)

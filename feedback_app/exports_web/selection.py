@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from exports.rows import ZONE_OFFSETS
+from feedback_app.accounts.access import MAX_ID
 from feedback_app.models import (
     Agency,
     Response,
@@ -195,12 +196,14 @@ class Filters:
             raw = args.get(name)
             if raw in (None, "", "0"):
                 return None
-            if isinstance(raw, int) and not isinstance(raw, bool):
-                return raw
             text = str(raw).strip()
-            if not text.isdigit() or len(text) > 12:
+            if isinstance(raw, bool) or not text.isdigit():
                 raise InvalidFilters(name, f"{name} must be a whole number")
-            return int(text)
+            value = int(text)
+            if value > MAX_ID:
+                # no record has such an id; the scope check then answers 404
+                return MAX_ID
+            return value
 
         def text(name: str) -> str | None:
             raw = args.get(name)
