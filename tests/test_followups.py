@@ -163,7 +163,7 @@ def test_a_low_element_opens_a_follow_up_and_mails_the_unit_head(client, session
     body = mail.body
     assert "Unit: Bidang Pelayanan KTP" in body
     assert "Loket: Loket 1" in body and "Jenis layanan: Perekaman KTP-el" in body
-    assert "U3 " in body and ": 1 (Tidak cepat)" in body
+    assert "- U3 Waktu penyelesaian: 1 (Tidak cepat)" in body
     assert "U1" not in body  # only the low answers
     assert f"{BASE_URL}tindak-lanjut/{follow_up.id}" in body
     assert f"{BASE_URL}tindak-lanjut/notifikasi" in body
@@ -191,7 +191,7 @@ def test_comment_and_contact_are_mentioned_but_never_mailed(client, session, off
     (follow_up,) = follow_ups(session)
     (mail,) = smtp.messages
     body = mail.body + str(mail.message)
-    assert "U7" in body and ": 2 (Kurang sopan dan ramah)" in body
+    assert "U7 Perilaku pelaksana (kesopanan dan keramahan): 2 (Kurang sopan dan ramah)" in body
     assert "menulis apa yang perlu diperbaiki" in body
     assert "meminta dihubungi" in body
     for personal in ("Budi", "0812", "3456", "budi@contoh", comment, "Antrean"):

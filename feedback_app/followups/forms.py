@@ -83,9 +83,9 @@ class PlanForm(FlaskForm):
         filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
         description=_l("Contoh: 2025-Q1 (triwulan), 2025-S1 (semester), 2025 (tahun)."),
     )
+    #: choices in the interface language, set by the view
     element_key = EnumSelectField(
-        _l("Unsur"),
-        choices=[SelectChoice(e.key, f"{e.key} {e.name.id}") for e in ELEMENTS],
+        _l("Unsur"), choices=[SelectChoice(e.key, e.key) for e in ELEMENTS]
     )
     action = _note_field(_l("Rencana tindak lanjut"), optional=False)
     owner = text_field(_l("Penanggung jawab"), optional=True)

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +64,7 @@ from feedback_app.models import (
 )
 from feedback_app.results.periods import local_today
 from feedback_app.results.slices import Slice, UnitTree
+from surveys.skm import ELEMENTS_BY_KEY
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,8 @@ def _message(config: Mapping[str, Any], user: User, subject: str, body: str) -> 
     message["From"] = config["MAIL_FROM"]
     message["To"] = formataddr((user.name, user.email))
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(body, cte="quoted-printable")
     return message
 
@@ -162,8 +164,12 @@ def _items(session: Session, follow_ups: Iterable[FollowUp]) -> list[Item]:
         response = session.get(Response, follow_up.response_id)
         assert response is not None
         contact = session.scalar(select(exists().where(ResponseContact.response_id == response.id)))
-        point = session.get(ServicePoint, response.service_point_id or 0)
-        service = session.get(Service, response.service_id or 0)
+        point = (
+            session.get(ServicePoint, response.service_point_id)
+            if response.service_point_id
+            else None
+        )
+        service = session.get(Service, response.service_id) if response.service_id else None
         unit = session.get(Unit, follow_up.unit_id)
         items.append(
             Item(
@@ -198,12 +204,15 @@ def _describe(item: Item, link: str) -> list[str]:
     if item.reasons.low:
         lines.append(_("Nilai rendah:"))
         for low in item.reasons.low:
+            # an element by its short name (Waktu penyelesaian), other questions by their text
+            element = ELEMENTS_BY_KEY.get(low.key) if low.is_element else None
+            question = (element.name if element else low.question).get(MAIL_LOCALE)
             lines.append(
                 "- "
                 + _(
                     "%(key)s %(question)s: %(score)d (%(label)s)",
                     key=low.key,
-                    question=low.question.get(MAIL_LOCALE),
+                    question=question,
                     score=low.score,
                     label=low.label.get(MAIL_LOCALE),
                 )

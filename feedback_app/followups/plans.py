@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -37,6 +38,7 @@ from feedback_app.results.periods import (
 )
 from feedback_app.results.scores import ikm, weight_for
 from feedback_app.results.slices import Slice, UnitTree
+from surveys.skm import ELEMENTS
 
 bp = Blueprint("plans", __name__, url_prefix="/rencana-tindak-lanjut")
 
@@ -168,6 +170,8 @@ def index():  # type: ignore[no-untyped-def]
 def _form(plan: ImprovementPlan | None) -> PlanForm:
     form = PlanForm(obj=plan) if request.method == "GET" and plan is not None else PlanForm()
     form.unit_id.choices = _unit_choices()
+    lang = str(get_locale() or "id")
+    form.element_key.choices = [(e.key, f"{e.key} {e.name.get(lang)}") for e in ELEMENTS]
     if request.method == "GET":
         if plan is not None:
             form.period.data = plan_period(plan).code

@@ -62,10 +62,10 @@ HANDLER_ROLES = (Role.AGENCY_HEAD, Role.UNIT_HEAD)
 class LowAnswer:
     key: str
     #: the question as worded in the version answered
-    question: Any
+    question: Text
     score: int
-    #: the option's label ("Tidak cepat"), a ``Text``
-    label: Any
+    #: the option's label ("Tidak cepat")
+    label: Text
     is_element: bool
 
 

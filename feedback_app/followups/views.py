@@ -183,12 +183,12 @@ def _unit_choices() -> list[tuple[int, str]]:
 @bp.get("/")
 @login_required
 def inbox():  # type: ignore[no-untyped-def]
+    unit, unit_ids = _unit_filter()
     if not can_handle():
         abort(403)
     status = request.args.get("status", "open")
     if status not in {value for value, _ in STATUS_FILTERS}:
         status = "open"
-    unit, unit_ids = _unit_filter()
     period, period_code = _period_filter()
 
     point, assignee = aliased(ServicePoint), aliased(User)
