@@ -12,35 +12,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from feedback_app import dashboard, transparency
 from feedback_app.demo import load_demo
 from feedback_app.models import Agency, Response, Role, TimeZone, Unit, UnitPopulation, User
-from feedback_app.models import survey as survey_models
 from feedback_app.public.links import ensure_counter_link, ensure_default_survey
 from feedback_app.results.periods import Period, PeriodKind, local_today
 from surveys.scoring import round_half_up
 from surveys.skm import ELEMENT_KEYS
-from tests.conftest import csrf_token, make_test_app
+from tests.conftest import csrf_token
 from tests.test_scores import WORKED, another_version, response, scores, skm_version, store
-
-
-@pytest.fixture(scope="module")
-def app(database_url, tmp_path_factory):
-    """The test app with the dashboard and public results pages, registered here until
-    ``create_app`` does it."""
-    app = make_test_app(database_url, tmp_path_factory)
-    for name, area in (("dashboard", dashboard), ("transparency", transparency)):
-        if name not in app.blueprints:
-            area.init_app(app)
-    yield app
-    app.extensions["db"].engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_definitions():
-    survey_models._published.clear()
-    yield
-    survey_models._published.clear()
 
 
 def sign_in(app: Flask, client, user: User) -> None:
@@ -53,8 +32,9 @@ def sign_in(app: Flask, client, user: User) -> None:
         browser_session["_id"] = identifier
 
 
-def submit(client, token: str, data: dict) -> None:
-    """Answer the public form as a citizen does: GET it, POST the answers."""
+def submit(app: Flask, token: str, data: dict) -> None:
+    """Answer the public form as a citizen does, on their own phone: GET it, POST the answers."""
+    client = app.test_client()
     page = client.get(f"/s/{token}").get_data(as_text=True)
     fields = dict(re.findall(r'name="(csrf_token|form_key)" value="([^"]+)"', page))
     assert client.post(f"/s/{token}", data={**fields, **data}).status_code == 303
@@ -101,7 +81,7 @@ def counter(session, factory):
 def test_worked_example_through_the_public_form(app, client, session, counter):
     for values in WORKED:
         answers = {k: str(v) for k, v in scores(values).items()}
-        submit(client, counter["token"], {**answers, "layanan": str(counter["service"].id)})
+        submit(app, counter["token"], {**answers, "layanan": str(counter["service"].id)})
     stored = session.scalars(select(Response.answers)).all()
     assert hand_score(stored) == "77,78"
 

@@ -8,32 +8,11 @@ import random
 import pytest
 from sqlalchemy import select
 
-from feedback_app import dashboard, transparency
 from feedback_app.demo import load_demo
 from feedback_app.models import Agency, Employee, ImprovementPlan, TimeZone, Unit
-from feedback_app.models import survey as survey_models
 from feedback_app.results.periods import PeriodKind, last_closed, local_today
 from surveys.skm import ELEMENT_KEYS
-from tests.conftest import make_test_app
 from tests.test_scores import WORKED, response, scores, skm_version, store
-
-
-@pytest.fixture(scope="module")
-def app(database_url, tmp_path_factory):
-    """The test app with the public results page, registered here until ``create_app`` does it."""
-    app = make_test_app(database_url, tmp_path_factory)
-    for name, area in (("dashboard", dashboard), ("transparency", transparency)):
-        if name not in app.blueprints:
-            area.init_app(app)
-    yield app
-    app.extensions["db"].engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_definitions():
-    survey_models._published.clear()
-    yield
-    survey_models._published.clear()
 
 
 @pytest.fixture()

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from feedback_app.db import utcnow
 from feedback_app.models import (
     Channel,
     Response,
@@ -31,7 +32,6 @@ from feedback_app.models import (
     Unit,
     UnitPopulation,
 )
-from feedback_app.models import survey as survey_models
 from feedback_app.public.links import ensure_default_survey
 from feedback_app.results import rollups
 from feedback_app.results.aggregates import count_responses, set_flag
@@ -102,7 +102,7 @@ def another_version(session, version: SurveyVersion, definition=None) -> SurveyV
         survey_id=survey_id,
         number=number,
         definition=definition_to_json(definition) if definition else version.definition,
-        published_at=dt.datetime(2025, 1, 1, tzinfo=UTC),
+        published_at=utcnow(),
     )
     session.add(new)
     session.flush()
@@ -158,15 +158,6 @@ WORKED = [
     [4, 3, 3, 4, 4, 4, 3, 4, 4],
     [3, 2, 2, 3, 3, 3, 2, 3, 3],
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_definitions():
-    """``definition_for`` caches published versions by id for the process; rolled-back
-    tests reuse ids, so a cached definition could belong to another test's version."""
-    survey_models._published.clear()
-    yield
-    survey_models._published.clear()
 
 
 @pytest.fixture()
