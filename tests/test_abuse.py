@@ -38,7 +38,12 @@ def submit(
     ip: str = "127.0.0.1",
     extra: dict[str, Any] | None = None,
 ):  # type: ignore[no-untyped-def]
-    """Open the form as a citizen would, answer every question with ``score``, send it."""
+    """Open the form as a citizen would, answer every question with ``score``, send it.
+
+    Each call is another visit: the browser session (which remembers what it sent, to
+    catch resends) starts afresh, while the device cookie stays.
+    """
+    client.delete_cookie("session", domain="localhost")
     environ = {"REMOTE_ADDR": ip}
     page = client.get(url, environ_base=environ)
     assert page.status_code == 200, page.status_code
@@ -137,11 +142,14 @@ def test_dropping_the_device_cookie_does_not_lift_the_limit(limited_app, session
     app = limited_app(PUBLIC_DEVICE_LIMIT="2 per minute", PUBLIC_IP_LIMIT="50 per minute")
     script = app.test_client()
     statuses = []
-    for _ in range(3):
+    for score in ("4", "3", "2"):  # other answers each time: not mere resends
         page = script.get(counters["url"])
         script.delete_cookie(DEVICE_COOKIE)
         assert script.get_cookie(DEVICE_COOKIE) is None
-        data = {**form_fields(page.get_data(as_text=True)), **answers(counters["service"].id)}
+        data = {
+            **form_fields(page.get_data(as_text=True)),
+            **answers(counters["service"].id, score),
+        }
         statuses.append(script.post(counters["url"], data=data).status_code)
     assert statuses == [303, 303, 429]
     assert stored(session) == 2

@@ -253,3 +253,18 @@ def test_closed_or_out_of_window_survey_takes_no_answers(client, session, counte
     session.flush()
     assert client.get(url).status_code == 404
     assert stored(session) == 0
+
+
+def test_back_and_send_the_same_answers_again_stores_once(client, session, counter):
+    url = f"/s/{counter['link'].token}"
+    data = answers(counter["service"].id, "3")
+    first = client.post(url, data={**form_fields(client.get(url).get_data(as_text=True)), **data})
+    assert first.status_code == 303
+    # back: the page is fetched again (a new form key), the browser restores the answers
+    again = client.post(url, data={**form_fields(client.get(url).get_data(as_text=True)), **data})
+    assert again.status_code == 303
+    assert stored(session) == 1
+    # other answers from the same phone are a new response
+    other = {**data, "U1": "1"}
+    client.post(url, data={**form_fields(client.get(url).get_data(as_text=True)), **other})
+    assert stored(session) == 2

@@ -24,6 +24,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -306,10 +307,33 @@ def _fresh_questions(
     return html
 
 
+#: the same answers sent again from this browser to the same form within this many
+#: seconds are a resend (back button, restored answers), not a new response
+RESEND_WINDOW = 30 * 60
+
+
 def _show(target: Target | Any, channel: Channel | None = None):  # type: ignore[no-untyped-def]
     if not isinstance(target, Target):
         return target
     return _render(target, form_key=_new_form_key(target, channel or target.channel))
+
+
+def _is_resend(target: Target, digest: str, now: dt.datetime) -> bool:
+    """This browser sent these very answers to this form a moment ago."""
+    sent = session.get("sent", {}).get(target.form_url)
+    if not sent or target.channel == Channel.KIOSK:
+        return False
+    previous_digest, at = sent
+    return previous_digest == digest and now.timestamp() - at < RESEND_WINDOW
+
+
+def _remember_sent(target: Target, digest: str, now: dt.datetime) -> None:
+    """Keep a fingerprint of what this browser just sent (not on a shared kiosk)."""
+    if target.channel == Channel.KIOSK:
+        return
+    sent = {url: v for url, v in session.get("sent", {}).items() if url != target.form_url}
+    sent[target.form_url] = (digest, int(now.timestamp()))
+    session["sent"] = dict(list(sent.items())[-5:])
 
 
 def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
@@ -358,6 +382,8 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
 
     now = utcnow()
     digest = abuse.answers_digest(result.answers)
+    if _is_resend(target, digest, now):
+        return redirect(target.thanks_url, code=303)
     config = current_app.config
     reason = None
     if target.channel != Channel.KIOSK:
@@ -415,6 +441,7 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
                 store()
         except IntegrityError:
             pass  # the code or contact was stored by a concurrent tap
+    _remember_sent(target, digest, now)
     return redirect(target.thanks_url, code=303)
 
 

@@ -145,11 +145,6 @@ def test_english_phone_gets_the_english_form(live_server, new_phone):
     assert {key: row.answers[key] for key in ELEMENT_KEYS} == RESPONDENT_C
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the language link drops ?c=qr (next=request.path), so the response is "
-    "recorded as a typed link instead of a QR scan",
-)
 def test_switching_language_keeps_the_qr_channel(live_server, phone):
     live, page = live_server, phone.page
     path = counter_path(live, DUKCAPIL, LOKET_1)

@@ -91,11 +91,6 @@ def test_enter_twice_stores_once(live_server, phone):
     assert scores(row) == RESPONDENT_C
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="going back re-requests the form, which gets a new form_key; the browser "
-    "restores the answers, so sending again stores a second response",
-)
 def test_back_and_send_again_stores_once(live_server, phone):
     live, page = live_server, phone.page
     path = counter_path(live, DUKCAPIL, LOKET_1)
