@@ -8,6 +8,7 @@ citizen's request is committed, as the worker would.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Iterator
 
@@ -29,6 +30,7 @@ from feedback_app.models import (
     User,
 )
 from feedback_app.models import survey as survey_models
+from feedback_app.public import views as public_views
 from feedback_app.public.links import ensure_counter_link, ensure_default_survey
 from feedback_app.results.periods import local_today
 from surveys.templates import kiosk_smiley_template, skm_template
@@ -144,6 +146,16 @@ def follow_ups(session) -> list[FollowUp]:
 
 
 # --------------------------------------------------------------------------- what opens one
+
+
+def test_the_public_form_calls_the_follow_up_hook():
+    """The tests below go through the real form: it must open follow-ups as it stores."""
+    source = inspect.getsource(public_views)
+    hook = "on_response(db, response_id, row, definition, complaint=contact is not None)"
+    assert hook in source, (
+        "feedback_app/public/views.py must call feedback_app.followups.service.on_response "
+        "right after `tally.write(db)` in _accept's store()"
+    )
 
 
 def test_a_low_element_opens_a_follow_up_and_mails_the_unit_head(client, session, office, smtp):

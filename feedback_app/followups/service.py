@@ -82,10 +82,6 @@ class Reasons:
     def __bool__(self) -> bool:
         return bool(self.low or self.comment or self.complaint)
 
-    @property
-    def low_elements(self) -> tuple[str, ...]:
-        return tuple(a.key for a in self.low if a.is_element)
-
 
 def negative_reasons(
     definition: SurveyDefinition, answers: Mapping[str, Any], *, complaint: bool = False

@@ -42,7 +42,6 @@ from sqlalchemy.orm import Session
 from feedback_app.models import (
     Comparison,
     Indicator,
-    IndicatorScope,
     IndicatorSource,
     SurveyVersion,
 )
@@ -81,11 +80,6 @@ def evaluation_period(indicator: Indicator, anchor: dt.date) -> Period:
 
 def needs_question(source: IndicatorSource) -> bool:
     return source in (IndicatorSource.ELEMENT, IndicatorSource.QUESTION_MEAN)
-
-
-def subject_kind(indicator: Indicator) -> str:
-    """ "unit" for unit indicators, "employee" for employee and position indicators."""
-    return "unit" if indicator.scope == IndicatorScope.UNIT else "employee"
 
 
 # --------------------------------------------------------------------------- rating
