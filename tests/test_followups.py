@@ -29,7 +29,6 @@ from feedback_app.models import (
     Role,
     User,
 )
-from feedback_app.models import survey as survey_models
 from feedback_app.public import views as public_views
 from feedback_app.public.links import ensure_counter_link, ensure_default_survey
 from feedback_app.results.periods import local_today
@@ -70,11 +69,8 @@ def app(database_url, tmp_path_factory, smtp) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def fresh(smtp) -> Iterator[None]:
-    survey_models._published.clear()
+def fresh(smtp) -> None:
     smtp.messages.clear()
-    yield
-    survey_models._published.clear()
 
 
 def sign_in(app: Flask, client, user: User) -> None:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from feedback_app import dashboard, followups, indicators, transparency
 from feedback_app.models import ImprovementPlan, Role
-from feedback_app.models import survey as survey_models
 from feedback_app.results.periods import PeriodKind, last_closed, local_today
 from tests.conftest import csrf_token, make_test_app
 from tests.test_scores import WORKED, response, scores, skm_version, store
@@ -32,13 +31,6 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             area.init_app(app)
     yield app
     app.extensions["db"].engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_definitions() -> Iterator[None]:
-    survey_models._published.clear()
-    yield
-    survey_models._published.clear()
 
 
 def sign_in(app: Flask, client, user) -> None:

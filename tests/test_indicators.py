@@ -33,7 +33,6 @@ from feedback_app.models import (
     ResponseContact,
     Role,
 )
-from feedback_app.models import survey as survey_models
 from feedback_app.results.periods import PeriodKind, last_closed, local_today, parse_period
 from feedback_app.results.slices import UnitTree
 from surveys.indicators import Expectation
@@ -59,13 +58,6 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             area.init_app(app)
     yield app
     app.extensions["db"].engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_definitions() -> Iterator[None]:
-    survey_models._published.clear()
-    yield
-    survey_models._published.clear()
 
 
 def sign_in(app: Flask, client, user) -> None:
