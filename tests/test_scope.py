@@ -28,6 +28,12 @@ from feedback_app.designer import service as designer
 from feedback_app.models import (
     Agency,
     Employee,
+    FollowUp,
+    ImprovementPlan,
+    Indicator,
+    IndicatorScope,
+    IndicatorSource,
+    Period,
     Role,
     RosterEntry,
     Service,
@@ -91,6 +97,11 @@ RECORD_PREFIXES: dict[str, Any] = {
     "/org/api-tokens/": ApiToken,
     "/surveys/": Survey,
     "/responses/": Response,
+    "/indikator/": Indicator,
+    "/indikator/pegawai/": Employee,
+    "/indikator/unit/": Unit,
+    "/tindak-lanjut/": FollowUp,
+    "/rencana-tindak-lanjut/": ImprovementPlan,
 }
 
 
@@ -222,6 +233,16 @@ class World:
                 )
             ),
         }
+        found[FollowUp] = f._add(FollowUp(response_id=found[Response].id, unit_id=unit.id))
+        found[ImprovementPlan] = f._add(
+            ImprovementPlan(
+                unit_id=unit.id,
+                element_key="U1",
+                period_start=dt.date(2026, 1, 1),
+                period_end=dt.date(2026, 3, 31),
+                action=f"Rencana {tag}",
+            )
+        )
         for model, obj in found.items():
             self.objects.setdefault(model, {})[place] = obj
 
@@ -253,10 +274,24 @@ def build_world(factory: Factory) -> World:
     for place, unit in units.items():
         version = designer.working_version(factory.session, surveys[unit.agency_id])
         w.add_objects(place, unit, version.id)
+    indicators = {
+        agency.id: factory._add(
+            Indicator(
+                agency_id=agency.id,
+                name=f"Indikator Q{place}",
+                scope=IndicatorScope.EMPLOYEE,
+                source=IndicatorSource.IKM,
+                target=80,
+                period=Period.QUARTER,
+            )
+        )
+        for place, agency in (("agency", agency_a), ("other", agency_b))
+    }
     # agency-level records: a unit-limited user sees none of them
     for kind, in_a, in_b in (
         (Agency, agency_a, agency_b),
         (Survey, surveys[agency_a.id], surveys[agency_b.id]),
+        (Indicator, indicators[agency_a.id], indicators[agency_b.id]),
     ):
         w.objects[kind] = {"mine": in_a, "below": in_a, "sibling": in_a, "other": in_b}
     # a section and a question of those surveys, for the designer's pages about them
@@ -279,7 +314,7 @@ def build_world(factory: Factory) -> World:
 
 
 #: records that belong to a whole agency: beyond a user limited to a unit subtree
-AGENCY_LEVEL = (Agency, Survey)
+AGENCY_LEVEL = (Agency, Survey, Indicator)
 
 
 def visible(actor: User, model: type, place: str) -> bool:

@@ -26,6 +26,10 @@ bp = Blueprint("main", __name__)
 #: the management menu: (endpoint, label, permission needed)
 NAVIGATION = [
     ("dashboard.index", _l("Dasbor"), Permission.VIEW_RESULTS),
+    ("followups.inbox", _l("Tindak lanjut"), Permission.VIEW_RESULTS),
+    ("plans.index", _l("Rencana tindak lanjut"), Permission.VIEW_RESULTS),
+    ("indicators.realisation", _l("Indikator pegawai"), Permission.VIEW_RESULTS),
+    ("indicators.definitions", _l("Definisi indikator"), Permission.MANAGE_ORGANISATION),
     ("organisation.agencies_list", _l("Instansi"), Permission.MANAGE_AGENCIES),
     ("organisation.units_list", _l("Unit"), Permission.VIEW_ORGANISATION),
     ("organisation.service-points_list", _l("Loket"), Permission.VIEW_ORGANISATION),

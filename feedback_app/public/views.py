@@ -38,6 +38,7 @@ from wtforms.validators import ValidationError
 
 from feedback_app.db import db, utcnow
 from feedback_app.extensions import csrf
+from feedback_app.followups.service import on_response
 from feedback_app.models import (
     Channel,
     Employee,
@@ -425,6 +426,7 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         tally = Tally()
         tally.add(_Stored(**row), definition)  # type: ignore[arg-type]
         tally.write(db)
+        on_response(db, response_id, row, definition, complaint=contact is not None)
         if contact is not None:
             db.add(contact_row(response_id, contact))
         if code is not None:
