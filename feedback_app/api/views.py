@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select
 
+from feedback_app.api_tokens import ApiError, api_error_response, authenticate_bearer
 from feedback_app.db import db, utcnow
 from feedback_app.models import (
-    Agency,
     ApiToken,
     Employee,
     Service,
@@ -32,37 +32,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 FIELDS = {"service_point", "service", "employee_nip"}
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Response:
-    body: dict[str, Any] = {"error": error.message}
-    if error.field:
-        body["field"] = error.field
-    response = jsonify(body)
-    response.status_code = error.status
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="feedback_app"'
-    return response
-
-
-def _authenticate() -> ApiToken:
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "missing credentials: send 'Authorization: Bearer <token>'")
-    token = staff_service.find_api_token(db, secret.strip())
-    if token is None:
-        raise ApiError(401, "invalid or revoked API token")
-    agency = db.get(Agency, token.agency_id)
-    if agency is None or not agency.active:
-        raise ApiError(401, "invalid or revoked API token")
-    return token
+bp.register_error_handler(ApiError, api_error_response)
 
 
 def _body() -> dict[str, Any]:
@@ -176,7 +146,7 @@ def _employee(token: ApiToken, point: ServicePoint, nip: str | None) -> Employee
 
 @bp.post("/codes")
 def create_code():  # type: ignore[no-untyped-def]
-    token = _authenticate()
+    token = authenticate_bearer()
     body = _body()
     # every field is checked for shape before anything is looked up
     point_ref = _reference(body, "service_point", required=True)
@@ -193,7 +163,6 @@ def create_code():  # type: ignore[no-untyped-def]
         service=chosen,
         api_token=token,
     )
-    token.last_used_at = code.created_at
     response = jsonify(
         {
             "code": code.code,

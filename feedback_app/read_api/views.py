@@ -17,7 +17,8 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from feedback_app.db import db, utcnow
+from feedback_app.api_tokens import ApiError, api_error_response, authenticate_bearer
+from feedback_app.db import db
 from feedback_app.exports_web import figures, service
 from feedback_app.exports_web.selection import (
     Actor,
@@ -37,7 +38,6 @@ from feedback_app.models import (
     subtree_ids,
 )
 from feedback_app.read_api.openapi import openapi_document
-from feedback_app.staff import service as staff_service
 from surveys.scoring import IkmResult
 
 bp = Blueprint("read_api", __name__, url_prefix="/api/v1")
@@ -57,57 +57,23 @@ FILTER_PARAMS = {
 }
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-
-
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Response:
-    body: dict[str, Any] = {"error": error.message}
-    if error.field:
-        body["field"] = error.field
-    response = jsonify(body)
-    response.status_code = error.status
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="feedback_app"'
-    return response
+bp.register_error_handler(ApiError, api_error_response)
 
 
 @bp.errorhandler(404)
 def _not_found(error: Any) -> Response:
-    return _api_error(ApiError(404, "not found"))
+    return api_error_response(ApiError(404, "not found"))
 
 
 @bp.errorhandler(405)
 def _not_allowed(error: Any) -> Response:
-    return _api_error(ApiError(405, "method not allowed: this API is read-only (GET)"))
-
-
-def _authenticate() -> ApiToken:
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "missing credentials: send 'Authorization: Bearer <token>'")
-    try:
-        token = staff_service.find_api_token(db, secret.strip())
-    except UnicodeError:
-        token = None
-    if token is None:
-        raise ApiError(401, "invalid or revoked API token")
-    agency = db.get(Agency, token.agency_id)
-    if agency is None or not agency.active:
-        raise ApiError(401, "invalid or revoked API token")
-    token.last_used_at = utcnow()
-    return token
+    return api_error_response(ApiError(405, "method not allowed: this API is read-only (GET)"))
 
 
 def authenticated(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        g.api_token = _authenticate()
+        g.api_token = authenticate_bearer()
         return view(*args, **kwargs)
 
     return wrapped
