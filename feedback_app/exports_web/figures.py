@@ -1,16 +1,16 @@
 """The figures of the summary, the PDF report and the read API, from the aggregate tables.
 
-IKM per unit and per element comes from ``answer_counts`` (n, Σx, Σx² per
-element) through :func:`surveys.scoring.ikm_from_aggregates`, never from a
-scan of the raw responses. The dashboard layer computes the same way; once it
-offers a shared function for "element aggregates of a slice", this module
-should call it (see the issue note).
+IKM per unit, per employee and per element comes from the dashboard's results
+layer (:mod:`feedback_app.results.scores`) for the slice of the export
+selection, so an export and the dashboard never disagree: the same reads of
+``answer_counts`` and the same :func:`surveys.scoring.ikm_from_aggregates`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,70 +27,31 @@ from feedback_app.models import (
     UnitPopulation,
 )
 from feedback_app.models.survey import definition_for
+from feedback_app.results import scores
+from feedback_app.results.slices import NONE, Slice
 from surveys.questions import Widget
-from surveys.scoring import (
-    EXACT_WEIGHT,
-    LEGACY_WEIGHT,
-    ElementAggregate,
-    IkmResult,
-    ikm_from_aggregates,
-    krejcie_morgan,
-)
-from surveys.skm import ELEMENT_KEYS
+from surveys.scoring import IkmResult, ikm_from_aggregates, krejcie_morgan
 
 #: question types of the respondent profile (BAB III), in report order
 PROFILE_TYPES = ("gender", "age_range", "education", "occupation")
 
 
-def weight_for(selection: Selection) -> Any:
-    return LEGACY_WEIGHT if selection.agency.legacy_ikm_weight else EXACT_WEIGHT
+def weight_for(selection: Selection) -> Fraction:
+    return scores.weight_for(selection.agency)
 
 
-def _sums(rows: Any) -> dict[Any, dict[str, ElementAggregate]]:
-    """{group: {element: aggregate}} from (group, question_key, value, count) rows."""
-    sums: dict[Any, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
-    for group, key, value, count in rows:
-        try:
-            score = int(value)
-        except ValueError:
-            continue
-        entry = sums[group][key]
-        entry[0] += count
-        entry[1] += score * count
-        entry[2] += score * score * count
-    return {
-        group: {key: ElementAggregate(*entry) for key, entry in elements.items()}
-        for group, elements in sums.items()
-    }
-
-
-def element_aggregates(
-    session: Session, selection: Selection, group_by: Any = None
-) -> dict[Any, dict[str, ElementAggregate]]:
-    """Element aggregates of the selection, per value of ``group_by`` (None: one group)."""
-    group = group_by if group_by is not None else AnswerCount.agency_id
-    query = (
-        select(
-            group,
-            AnswerCount.question_key,
-            AnswerCount.value,
-            func.sum(AnswerCount.count),
-        )
-        .where(
-            *selection.aggregate_conditions(AnswerCount),
-            AnswerCount.question_key.in_(ELEMENT_KEYS),
-        )
-        .group_by(group, AnswerCount.question_key, AnswerCount.value)
+def selection_slice(selection: Selection) -> Slice:
+    """The dashboard's slice for an export selection, so both read the same figures."""
+    return Slice(
+        agency_id=selection.agency.id,
+        start=selection.period.start,
+        end=selection.period.end,
+        unit_ids=None if selection.unit_ids is None else frozenset(selection.unit_ids),
+        service_point_id=selection.service_point.id if selection.service_point else None,
+        service_id=selection.service.id if selection.service else None,
+        survey_version_id=selection.survey_version.id if selection.survey_version else None,
+        include_flagged=selection.include_flagged,
     )
-    rows = ((g, k, v, int(c)) for g, k, v, c in session.execute(query))
-    sums = _sums(rows)
-    if group_by is None:
-        merged: dict[str, ElementAggregate] = {}
-        for elements in sums.values():
-            for key, aggregate in elements.items():
-                merged[key] = merged.get(key, ElementAggregate()) + aggregate
-        return {None: merged}
-    return sums
 
 
 @dataclass
@@ -145,8 +106,11 @@ def populations(session: Session, selection: Selection) -> dict[int, int]:
 
 def summary(session: Session, selection: Selection) -> Summary:
     weight = weight_for(selection)
-    per_unit = element_aggregates(session, selection, AnswerCount.unit_id)
-    overall_aggs = element_aggregates(session, selection)[None]
+    slice_ = selection_slice(selection)
+    per_unit = {
+        group[0]: aggregates
+        for group, aggregates in scores.element_aggregates(session, slice_, ("unit",)).items()
+    }
     units = {
         u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(list(per_unit) or [0])))
     }
@@ -162,17 +126,11 @@ def summary(session: Session, selection: Selection) -> Summary:
         for unit_id, aggs in per_unit.items()
     ]
     figures.sort(key=lambda f: (f.name.lower(), f.unit_id))
-    counts = session.execute(
-        select(ResponseCount.survey_version_id, func.sum(ResponseCount.count))
-        .where(*selection.aggregate_conditions(ResponseCount))
-        .group_by(ResponseCount.survey_version_id)
-    )
-    responses = sum(int(c) for _, c in counts)
     population = sum(pops.values()) if pops else None
     return Summary(
-        overall=ikm_from_aggregates(overall_aggs, weight=weight),
+        overall=ikm_from_aggregates(scores.combine(per_unit.values()), weight=weight),
         units=figures,
-        responses=responses,
+        responses=scores.response_total(session, slice_),
         population=population,
     )
 
@@ -181,20 +139,23 @@ def employee_figures(
     session: Session, selection: Selection
 ) -> list[tuple[Employee, IkmResult, bool]]:
     """(employee, IKM of the responses credited to them, reportable) in the selection."""
-    weight = weight_for(selection)
-    per_employee = element_aggregates(session, selection, AnswerCount.employee_id)
-    per_employee.pop(0, None)
+    per_employee = {
+        group[0]: ikm
+        for group, ikm in scores.ikm_by(
+            session, selection_slice(selection), ("employee",), weight=weight_for(selection)
+        ).items()
+        if group[0] != NONE
+    }
     employees = {
         e.id: e
         for e in session.scalars(select(Employee).where(Employee.id.in_(list(per_employee) or [0])))
     }
     minimum = selection.agency.min_employee_responses
     result = []
-    for employee_id, aggs in per_employee.items():
+    for employee_id, ikm in per_employee.items():
         employee = employees.get(employee_id)
         if employee is None or employee.agency_id != selection.agency.id:
             continue
-        ikm = ikm_from_aggregates(aggs, weight=weight)
         result.append((employee, ikm, ikm.respondents >= minimum))
     result.sort(key=lambda item: (item[0].name.lower(), item[0].id))
     return result
@@ -283,13 +244,14 @@ def improvement_plans(
 def trend(session: Session, selection: Selection, count: int = 4) -> list[tuple[Any, IkmResult]]:
     """The IKM of this period and up to ``count - 1`` periods of the same length before it."""
     weight = weight_for(selection)
+    slice_ = selection_slice(selection)
     periods = [selection.period]
     for _ in range(count - 1):
         periods.insert(0, periods[0].previous())
     results = []
     for period in periods:
-        aggs = element_aggregates(session, selection.with_period(period))[None]
-        results.append((period, ikm_from_aggregates(aggs, weight=weight)))
+        within = slice_.replace(start=period.start, end=period.end)
+        results.append((period, scores.ikm(session, within, weight=weight)))
     # leave out the empty periods before the first one with data
     while len(results) > 1 and results[0][1].respondents == 0:
         results.pop(0)
