@@ -20,37 +20,54 @@ from feedback_app.models import (
     Unit,
 )
 
+#: the column naming what a link of each kind leads to (kiosks are many per counter)
+_TARGET_COLUMNS = {LinkKind.COUNTER: "service_point_id", LinkKind.NAMEPLATE: "employee_id"}
 
-def live_link(session: Session, point: ServicePoint) -> PublicLink | None:
+
+def live_link_of(session: Session, kind: LinkKind, target_id: int) -> PublicLink | None:
+    """The one live (not retired) link of this kind for a counter or an officer."""
+    column = getattr(PublicLink, _TARGET_COLUMNS[kind])
     return session.scalar(
         select(PublicLink).where(
-            PublicLink.service_point_id == point.id,
-            PublicLink.kind == LinkKind.COUNTER,
-            PublicLink.retired_at.is_(None),
+            column == target_id, PublicLink.kind == kind, PublicLink.retired_at.is_(None)
         )
     )
 
 
-def ensure_counter_link(session: Session, point: ServicePoint) -> PublicLink:
-    """The counter's live link, created on first use (never on a citizen's GET)."""
-    link = live_link(session, point)
+def ensure_link_of(session: Session, kind: LinkKind, target_id: int) -> PublicLink:
+    """The target's live link, created on first use (never on a citizen's GET)."""
+    link = live_link_of(session, kind, target_id)
     if link is None:
-        link = PublicLink(kind=LinkKind.COUNTER, service_point_id=point.id)
+        link = PublicLink(kind=kind, **{_TARGET_COLUMNS[kind]: target_id})
         session.add(link)
         session.flush()
     return link
 
 
-def regenerate_counter_link(session: Session, point: ServicePoint) -> PublicLink:
-    """Retire the counter's token and issue a new one (e.g. after a poster was defaced)."""
-    old = live_link(session, point)
+def reissue_link_of(session: Session, kind: LinkKind, target_id: int) -> PublicLink:
+    """Retire the target's token (the old address then says so) and issue a new one."""
+    old = live_link_of(session, kind, target_id)
     if old is not None:
         old.retired_at = utcnow()
-        session.flush()
-    link = PublicLink(kind=LinkKind.COUNTER, service_point_id=point.id)
+        session.flush()  # the live-link unique index sees the old one retired first
+    link = PublicLink(kind=kind, **{_TARGET_COLUMNS[kind]: target_id})
     session.add(link)
     session.flush()
     return link
+
+
+def live_link(session: Session, point: ServicePoint) -> PublicLink | None:
+    return live_link_of(session, LinkKind.COUNTER, point.id)
+
+
+def ensure_counter_link(session: Session, point: ServicePoint) -> PublicLink:
+    """The counter's live link, created on first use (never on a citizen's GET)."""
+    return ensure_link_of(session, LinkKind.COUNTER, point.id)
+
+
+def regenerate_counter_link(session: Session, point: ServicePoint) -> PublicLink:
+    """Retire the counter's token and issue a new one (e.g. after a poster was defaced)."""
+    return reissue_link_of(session, LinkKind.COUNTER, point.id)
 
 
 def find_link(session: Session, token: str) -> PublicLink | None:

@@ -26,7 +26,13 @@ from feedback_app.models import (
     User,
 )
 from feedback_app.models.responses import TOKEN_ALPHABET
-from feedback_app.public.links import ensure_counter_link, on_duty
+from feedback_app.public.links import (
+    ensure_counter_link,
+    ensure_link_of,
+    live_link_of,
+    on_duty,
+    reissue_link_of,
+)
 
 #: 31^32 ≈ 2^158: a kiosk's address is its only credential, and it is never printed.
 #: Drawn from the token alphabet because ``find_link`` accepts lower-case letters and digits only.
@@ -55,35 +61,17 @@ def code_url(base_url: str, code: str) -> str:
 
 
 def live_nameplate(session: Session, employee: Employee) -> PublicLink | None:
-    return session.scalar(
-        select(PublicLink).where(
-            PublicLink.employee_id == employee.id,
-            PublicLink.kind == LinkKind.NAMEPLATE,
-            PublicLink.retired_at.is_(None),
-        )
-    )
+    return live_link_of(session, LinkKind.NAMEPLATE, employee.id)
 
 
 def ensure_nameplate_link(session: Session, employee: Employee) -> PublicLink:
     """The officer's live nameplate link, created on first use."""
-    link = live_nameplate(session, employee)
-    if link is None:
-        link = PublicLink(kind=LinkKind.NAMEPLATE, employee_id=employee.id)
-        session.add(link)
-        session.flush()
-    return link
+    return ensure_link_of(session, LinkKind.NAMEPLATE, employee.id)
 
 
 def regenerate_nameplate_link(session: Session, employee: Employee) -> PublicLink:
     """Retire the nameplate's token (the old address then says so) and issue a new one."""
-    old = live_nameplate(session, employee)
-    if old is not None:
-        old.retired_at = utcnow()
-        session.flush()  # the live-nameplate unique index sees the old one retired first
-    link = PublicLink(kind=LinkKind.NAMEPLATE, employee_id=employee.id)
-    session.add(link)
-    session.flush()
-    return link
+    return reissue_link_of(session, LinkKind.NAMEPLATE, employee.id)
 
 
 # --- kiosks --------------------------------------------------------------------------
