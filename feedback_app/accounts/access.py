@@ -20,6 +20,8 @@ from feedback_app.db import db
 from feedback_app.models import (
     Agency,
     Employee,
+    FollowUp,
+    ImprovementPlan,
     Permission,
     Response,
     Role,
@@ -65,7 +67,7 @@ def _scope_columns(model: type) -> tuple[Callable[[Select], Select], Any, Any]:
         return (lambda q: q), Agency.id, None
     if model is Unit:
         return (lambda q: q), Unit.agency_id, Unit.id
-    if model in (ServicePoint, Service):
+    if model in (ServicePoint, Service, FollowUp, ImprovementPlan):
         owner = aliased(Unit)
         return (
             lambda q: q.join(owner, model.unit_id == owner.id),

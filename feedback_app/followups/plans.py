@@ -22,7 +22,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
-from feedback_app.accounts.access import MAX_ID, get_or_404, visible_unit_ids
+from feedback_app.accounts import access
+from feedback_app.accounts.access import get_or_404, visible_unit_ids
 from feedback_app.dashboard.labels import fmt, period_label
 from feedback_app.db import db
 from feedback_app.followups.forms import PLAN_KINDS, PlanForm
@@ -51,25 +52,11 @@ def can_plan() -> bool:
 
 
 def scoped(query: Select) -> Select:
-    if current_user.role == Role.ADMIN:
-        return query
-    owner = aliased(Unit)
-    query = query.join(owner, owner.id == ImprovementPlan.unit_id).where(
-        owner.agency_id == current_user.agency_id
-    )
-    units = visible_unit_ids()
-    if units is not None:
-        query = query.where(ImprovementPlan.unit_id.in_(units))
-    return query
+    return access.scoped(query, ImprovementPlan)
 
 
 def load_plan(plan_id: int) -> ImprovementPlan:
-    if not 0 < plan_id <= MAX_ID:
-        abort(404)
-    plan = db.scalar(scoped(select(ImprovementPlan)).where(ImprovementPlan.id == plan_id))
-    if plan is None:
-        abort(404)
-    return plan
+    return get_or_404(ImprovementPlan, plan_id)
 
 
 def plan_period(plan: ImprovementPlan) -> Period:

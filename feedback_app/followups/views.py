@@ -22,7 +22,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from feedback_app.accounts.access import MAX_ID, get_or_404, visible_unit_ids
+from feedback_app.accounts import access
+from feedback_app.accounts.access import get_or_404, visible_unit_ids
 from feedback_app.db import db, utcnow
 from feedback_app.followups.forms import (
     STATUS_LABELS,
@@ -82,25 +83,11 @@ def can_handle() -> bool:
 
 def scoped(query: Select) -> Select:
     """Follow-ups of the user's agency, and of the unit subtree for a unit-limited user."""
-    if current_user.role == Role.ADMIN:
-        return query
-    owner = aliased(Unit)
-    query = query.join(owner, owner.id == FollowUp.unit_id).where(
-        owner.agency_id == current_user.agency_id
-    )
-    units = visible_unit_ids()
-    if units is not None:
-        query = query.where(FollowUp.unit_id.in_(units))
-    return query
+    return access.scoped(query, FollowUp)
 
 
 def load_follow_up(follow_up_id: int) -> FollowUp:
-    if not 0 < follow_up_id <= MAX_ID:
-        abort(404)
-    found = db.scalar(scoped(select(FollowUp)).where(FollowUp.id == follow_up_id))
-    if found is None:
-        abort(404)
-    return found
+    return get_or_404(FollowUp, follow_up_id)
 
 
 def _when(moment: dt.datetime | None, zone: TimeZone | str) -> str:
