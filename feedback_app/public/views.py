@@ -320,12 +320,16 @@ def _show(target: Target | Any, channel: Channel | None = None):  # type: ignore
 
 
 def _is_resend(target: Target, digest: str, now: dt.datetime) -> bool:
-    """This browser sent these very answers to this form a moment ago."""
+    """This browser sent these very answers to this version of the form a moment ago."""
     sent = session.get("sent", {}).get(target.form_url)
     if not sent or target.channel == Channel.KIOSK:
         return False
-    previous_digest, at = sent
-    return previous_digest == digest and now.timestamp() - at < RESEND_WINDOW
+    previous_digest, version_id, at = sent
+    return (
+        previous_digest == digest
+        and version_id == target.version.id  # type: ignore[union-attr]
+        and now.timestamp() - at < RESEND_WINDOW
+    )
 
 
 def _remember_sent(target: Target, digest: str, now: dt.datetime) -> None:
@@ -333,7 +337,7 @@ def _remember_sent(target: Target, digest: str, now: dt.datetime) -> None:
     if target.channel == Channel.KIOSK:
         return
     sent = {url: v for url, v in session.get("sent", {}).items() if url != target.form_url}
-    sent[target.form_url] = (digest, int(now.timestamp()))
+    sent[target.form_url] = (digest, target.version.id, int(now.timestamp()))  # type: ignore[union-attr]
     session["sent"] = dict(list(sent.items())[-5:])
 
 
