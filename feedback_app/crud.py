@@ -7,20 +7,20 @@ act. Nothing is hard-deleted: responses may point at any of these records.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from feedback_app.accounts.access import get_or_404, scoped
 from feedback_app.db import db
 from feedback_app.models import Permission, User
+from feedback_app.pagination import current_page
 
 
 @dataclass
@@ -95,20 +95,17 @@ def register(bp: Blueprint, entity: Entity) -> None:
             query = query.where(entity.model.active.is_(True))
         for condition in entity.filters(request.args):
             query = query.where(condition)
-        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        size = current_app.config["PAGE_SIZE"]
-        pages = max(1, math.ceil(total / size))
-        page = min(max(request.args.get("page", 1, type=int), 1), pages)
-        rows = db.scalars(query.order_by(*entity.order_by).limit(size).offset((page - 1) * size))
+        pager = current_page(query)
+        rows = db.scalars(query.order_by(*entity.order_by).limit(pager.size).offset(pager.offset))
         return render_template(
             "crud/list.html",
             entity=entity,
             rows=list(rows),
             q=q,
             show_inactive=show_inactive,
-            page=page,
-            pages=pages,
-            total=total,
+            page=pager.page,
+            pages=pager.pages,
+            total=pager.total,
             can_edit=_can(entity.edit_permission),
         )
 

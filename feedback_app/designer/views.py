@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from wtforms import FormField
 from wtforms.fields.choices import SelectChoice
 
@@ -73,6 +72,7 @@ from feedback_app.models import (
     Unit,
 )
 from feedback_app.organisation.choices import tree_order
+from feedback_app.pagination import current_page
 from feedback_app.public import form as public_form
 from surveys.definition import Section, SurveyDefinition
 from surveys.diff import diff_definitions
@@ -1058,14 +1058,12 @@ def responses(object_id: int):  # type: ignore[no-untyped-def]
     units = visible_unit_ids()
     if units is not None:
         query = query.where(Response.unit_id.in_(units))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / RESPONSES_PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    pager = current_page(query, RESPONSES_PAGE_SIZE)
     rows = list(
         db.scalars(
             query.order_by(Response.submitted_at.desc(), Response.id.desc())
-            .limit(RESPONSES_PAGE_SIZE)
-            .offset((page - 1) * RESPONSES_PAGE_SIZE)
+            .limit(pager.size)
+            .offset(pager.offset)
         )
     )
     version_ids = {r.survey_version_id for r in rows}
@@ -1102,9 +1100,9 @@ def responses(object_id: int):  # type: ignore[no-untyped-def]
         "designer/responses.html",
         survey=survey,
         rows=shown,
-        total=total,
-        page=page,
-        pages=pages,
+        total=pager.total,
+        page=pager.page,
+        pages=pager.pages,
         lang=lang,
     )
 

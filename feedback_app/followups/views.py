@@ -10,7 +10,6 @@ due for deletion.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from flask_babel import force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from feedback_app.accounts import access
@@ -62,6 +61,7 @@ from feedback_app.models import (
     Unit,
     User,
 )
+from feedback_app.pagination import current_page
 from feedback_app.results.periods import Period, PeriodError, parse_period
 from feedback_app.results.slices import Slice, UnitTree
 
@@ -197,14 +197,11 @@ def inbox():  # type: ignore[no-untyped-def]
     if period is not None:
         query = query.where(_in_period(period))
 
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    size = current_app.config["PAGE_SIZE"]
-    pages = max(1, math.ceil(total / size))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    pager = current_page(query)
     found = db.execute(
         query.order_by(Response.submitted_at.desc(), FollowUp.id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
+        .limit(pager.size)
+        .offset(pager.offset)
     ).all()
     rows = [
         InboxRow(
@@ -228,9 +225,9 @@ def inbox():  # type: ignore[no-untyped-def]
     return render_template(
         "followups/inbox.html",
         rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        total=pager.total,
+        page=pager.page,
+        pages=pager.pages,
         args={k: v for k, v in args.items() if v is not None},
         status=status,
         statuses=STATUS_FILTERS,

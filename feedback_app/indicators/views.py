@@ -11,10 +11,9 @@ and times only, never with contact details or respondent data.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -54,6 +53,7 @@ from feedback_app.models import (
     Unit,
 )
 from feedback_app.models.survey import definition_for
+from feedback_app.pagination import current_page
 from feedback_app.results.periods import Period, PeriodError, PeriodKind, local_today, parse_period
 from feedback_app.results.slices import Slice, UnitTree
 from surveys.indicators import NOT_ENOUGH_DATA
@@ -338,15 +338,12 @@ def realisation():  # type: ignore[no-untyped-def]
 def _responses_page(slice_: Slice, highlight: str | None):  # type: ignore[no-untyped-def]
     """One page of the slice's responses: time, counter, service and answers, nothing personal."""
     query = select(Response).where(*slice_.response_filters())
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    size = current_app.config["PAGE_SIZE"]
-    pages = max(1, math.ceil(total / size))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    pager = current_page(query)
     found = list(
         db.scalars(
             query.order_by(Response.submitted_at.desc(), Response.id.desc())
-            .limit(size)
-            .offset((page - 1) * size)
+            .limit(pager.size)
+            .offset(pager.offset)
         )
     )
     lang = _language()
@@ -388,7 +385,7 @@ def _responses_page(slice_: Slice, highlight: str | None):  # type: ignore[no-un
                 "answers": answers,
             }
         )
-    return rows, total, page, pages
+    return rows, pager.total, pager.page, pager.pages
 
 
 def _page_args(period: Period, indicator: Indicator | None) -> dict[str, Any]:

@@ -9,17 +9,16 @@ who may see results.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from feedback_app.accounts.access import visible_unit_ids
 from feedback_app.db import db, utcnow
@@ -33,6 +32,7 @@ from feedback_app.models import (
     Unit,
     User,
 )
+from feedback_app.pagination import current_page
 from feedback_app.public import abuse
 
 bp = Blueprint("responses", __name__, url_prefix="/responses")
@@ -115,18 +115,15 @@ def flagged_list():  # type: ignore[no-untyped-def]
         query = query.where(Response.flagged.is_(True))
     elif status == "cleared":
         query = query.where(Response.flagged.is_(False))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    size = current_app.config["PAGE_SIZE"]
-    pages = max(1, math.ceil(total / size))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    pager = current_page(query)
     found = db.execute(
         query.add_columns(Unit.name, ServicePoint.name, Employee.name)
         .join(Unit, Unit.id == Response.unit_id)
         .outerjoin(ServicePoint, ServicePoint.id == Response.service_point_id)
         .outerjoin(Employee, Employee.id == Response.employee_id)
         .order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
+        .limit(pager.size)
+        .offset(pager.offset)
     ).all()
     notes = {r.id: abuse.flag_note(r) for r, *_ in found}
     reviewer_ids = {n.by_user_id for n in notes.values() if n and n.by_user_id}
@@ -158,9 +155,9 @@ def flagged_list():  # type: ignore[no-untyped-def]
         rows=rows,
         status=status,
         statuses=STATUSES,
-        total=total,
-        page=page,
-        pages=pages,
+        total=pager.total,
+        page=pager.page,
+        pages=pager.pages,
         can_review=can_review(),
         show_answers=current_user.can(Permission.VIEW_RESULTS),
     )
