@@ -76,10 +76,8 @@ def build(url: str, count: int, folder: Path) -> None:
     from feedback_app.migrate import upgrade
     from feedback_app.models import (
         Agency,
-        AnswerCount,
         Employee,
         Response,
-        ResponseCount,
         Role,
         Service,
         ServicePoint,
@@ -89,7 +87,6 @@ def build(url: str, count: int, folder: Path) -> None:
         UnitKind,
         User,
     )
-    from feedback_app.models.aggregates import DIMENSIONS
     from feedback_app.models.survey import definition_for
     from feedback_app.public.links import ensure_default_survey
     from feedback_app.results.aggregates import Tally
@@ -179,15 +176,12 @@ def build(url: str, count: int, folder: Path) -> None:
         if batch:
             session.execute(insert(table), batch)
         # the tables are empty: plain inserts of the final counts (the upsert is for live traffic)
-        for model, columns, counts in (
-            (ResponseCount, (*DIMENSIONS, "local_hour"), tally.responses),
-            (AnswerCount, (*DIMENSIONS, "question_key", "value"), tally.answers),
-        ):
+        for table_, columns, counts in tally.counters():
             rows = [
                 {**dict(zip(columns, key, strict=True)), "count": n} for key, n in counts.items()
             ]
             for start_row in range(0, len(rows), 20000):
-                session.execute(insert(model), rows[start_row : start_row + 20000])
+                session.execute(insert(table_), rows[start_row : start_row + 20000])
         session.commit()
     app.extensions["db"].engine.dispose()
 

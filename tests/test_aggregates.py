@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from feedback_app.models import AnswerCount, Response, ResponseCount, TimeZone
 from feedback_app.public.links import ensure_counter_link, ensure_default_survey
+from feedback_app.results import rollups
 from feedback_app.results.aggregates import rebuild, set_flag
 
 ELEMENTS = [f"U{i}" for i in range(1, 10)]
@@ -33,6 +34,16 @@ def _snapshot(session) -> tuple[dict, dict]:
         if a.count
     }
     return responses, answers
+
+
+def _rollups(session) -> dict[str, dict]:
+    """The roll-ups' non-zero counts, by table and key (without the id)."""
+    snapshot = {}
+    for kind, rollup in rollups.ROLLUPS.items():
+        columns = [c for c in rollup.table.c if c.name not in ("id", "count")]
+        rows = session.execute(select(*columns, rollup.table.c["count"])).all()
+        snapshot[kind] = {tuple(row[:-1]): row[-1] for row in rows if row[-1]}
+    return snapshot
 
 
 def _submit(client, token: str, data: dict) -> None:
@@ -68,9 +79,21 @@ def test_incremental_counts_equal_a_rebuild(app, client, session, factory, monke
     incremental = _snapshot(session)
     assert sum(incremental[0].values()) == 10
     assert sum(n for k, n in incremental[1].items() if k[4] == "U1") == 10
+    # the dashboard's roll-ups move with the daily tables, flag changes included
+    rolled = _rollups(session)
+    assert sum(rolled["volume"].values()) == sum(rolled["hours"].values()) == 10
+    assert {k[4] for k in rolled["volume"]} == {False, True}
+    # … and equal what ``fill`` (the migration's data step) makes of the daily tables
+    for rollup in rollups.ROLLUPS.values():
+        session.execute(delete(rollup.table))
+    rollups.fill(session)
+    assert _rollups(session) == rolled
+    rollups.fill(session)  # tables with rows are left alone
+    assert _rollups(session) == rolled
     rebuild(session)
     session.expire_all()
     assert _snapshot(session) == incremental
+    assert _rollups(session) == rolled
 
 
 def test_local_day_and_hour_follow_the_unit_time_zone(client, session, factory):

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback_app.db import Base
@@ -82,3 +92,59 @@ class AnswerCount(_Dimensions, Base):
 
     def __repr__(self) -> str:
         return f"<AnswerCount u{self.unit_id} {self.question_key}={self.value}: {self.count}>"
+
+
+# --------------------------------------------------------------------------- roll-ups
+#
+# Coarser copies of the two tables above for the dashboard (see
+# ``feedback_app.results.rollups``): only unit and survey version are kept, and
+# ``local_date`` is the first day of the month for the month-grain ones. ``Tally``
+# keeps them in step with the daily tables; ``rebuild`` refills them.
+
+#: the slice a roll-up count belongs to, in this order
+ROLLUP_DIMENSIONS = ("agency_id", "unit_id", "survey_version_id", "local_date", "flagged")
+
+
+def _rollup_table(name: str, *extra: Column, key: tuple[str, ...]) -> Table:
+    return Table(
+        name,
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("agency_id", Integer, nullable=False),
+        Column("unit_id", Integer, nullable=False),
+        Column("survey_version_id", Integer, nullable=False),
+        Column("local_date", Date, nullable=False),
+        Column("flagged", Boolean, nullable=False),
+        *extra,
+        Column("count", Integer, nullable=False),
+        UniqueConstraint(*ROLLUP_DIMENSIONS, *key, name=f"uq_{name}_slice"),
+        # what the dashboard reads, in the order it filters, with the count (covering)
+        Index(
+            f"ix_{name}_read",
+            "agency_id",
+            "local_date",
+            "flagged",
+            *key,
+            "unit_id",
+            "survey_version_id",
+            "count",
+        ),  # fmt: skip
+    )
+
+
+#: value counts per unit, survey version and month
+answer_month_counts = _rollup_table(
+    "answer_month_counts",
+    Column("question_key", String(64), nullable=False),
+    Column("value", String(64), nullable=False),
+    key=("question_key", "value"),
+)
+#: responses per unit, survey version and local day
+response_day_counts = _rollup_table("response_day_counts", key=())
+#: responses per unit, survey version, month, weekday (0 = Monday) and local hour
+response_month_hours = _rollup_table(
+    "response_month_hours",
+    Column("weekday", SmallInteger, nullable=False),
+    Column("local_hour", SmallInteger, nullable=False),
+    key=("weekday", "local_hour"),
+)

@@ -1,9 +1,13 @@
-"""Keep ``response_counts`` and ``answer_counts`` in step with the responses.
+"""Keep ``response_counts``, ``answer_counts`` and their roll-ups in step with the responses.
 
 Every change goes through :func:`count_responses` with a sign: +1 when a
 response is stored, -1 then +1 when its flag changes (its counts move to the
-other bucket). :func:`rebuild` recomputes everything from the raw responses;
-the tests check that both roads give the same tables.
+other bucket). The dashboard's roll-ups (``answer_month_counts``,
+``response_day_counts``, ``response_month_hours``; see
+:mod:`feedback_app.results.rollups`) get their own counters from the same
+calls, so they move with the daily tables. :func:`rebuild` recomputes
+everything from the raw responses; the tests check that both roads give the
+same tables.
 """
 
 from __future__ import annotations
@@ -15,12 +19,18 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from feedback_app.models import AnswerCount, Response, ResponseCount, SurveyVersion, TimeZone
-from feedback_app.models.aggregates import DIMENSIONS
+from feedback_app.models.aggregates import (
+    DIMENSIONS,
+    ROLLUP_DIMENSIONS,
+    answer_month_counts,
+    response_day_counts,
+    response_month_hours,
+)
 from feedback_app.models.survey import definition_for
 from surveys.definition import SurveyDefinition
 from surveys.questions import Widget
@@ -68,24 +78,48 @@ class Tally:
     def __init__(self) -> None:
         self.responses: Counter[SliceKey] = Counter()
         self.answers: Counter[SliceKey] = Counter()
+        #: the roll-ups: per day, and per month (``local_date`` = first of the month)
+        self.day_responses: Counter[SliceKey] = Counter()
+        self.month_hours: Counter[SliceKey] = Counter()
+        self.month_answers: Counter[SliceKey] = Counter()
 
     def add(self, response: Response, definition: SurveyDefinition, sign: int = 1) -> None:
         local = local_time(response)
         key = _slice(response, local)
+        day = local.date()
+        kept = (response.agency_id, response.unit_id, response.survey_version_id)
+        flagged = bool(response.flagged)
+        month = (*kept, day.replace(day=1), flagged)
         self.responses[(*key, local.hour)] += sign
+        self.day_responses[(*kept, day, flagged)] += sign
+        self.month_hours[(*month, day.weekday(), local.hour)] += sign
         for question_key, value in counted_values(definition, response.answers):
             self.answers[(*key, question_key, value[:64])] += sign
+            self.month_answers[(*month, question_key, value[:64])] += sign
+
+    def counters(self) -> list[tuple[Table, tuple[str, ...], Counter[SliceKey]]]:
+        """Each table with its key columns and the counts collected for it."""
+        return [
+            (ResponseCount.__table__, (*DIMENSIONS, "local_hour"), self.responses),  # type: ignore[list-item]
+            (AnswerCount.__table__, (*DIMENSIONS, "question_key", "value"), self.answers),  # type: ignore[list-item]
+            (response_day_counts, ROLLUP_DIMENSIONS, self.day_responses),
+            (response_month_hours, (*ROLLUP_DIMENSIONS, "weekday", "local_hour"), self.month_hours),
+            (
+                answer_month_counts,
+                (*ROLLUP_DIMENSIONS, "question_key", "value"),
+                self.month_answers,
+            ),
+        ]
 
     def write(self, session: Session) -> None:
-        _upsert(session, ResponseCount, (*DIMENSIONS, "local_hour"), self.responses)
-        _upsert(session, AnswerCount, (*DIMENSIONS, "question_key", "value"), self.answers)
+        for table, columns, counts in self.counters():
+            _upsert(session, table, columns, counts)
 
 
 @cache
-def _upsert_statement(dialect: str, model: type, columns: tuple[str, ...]) -> Any:
+def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
     """INSERT … ON CONFLICT DO UPDATE count = count + excluded.count, built once."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
     statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=list(columns), set_={"count": table.c.count + statement.excluded.count}
@@ -93,12 +127,12 @@ def _upsert_statement(dialect: str, model: type, columns: tuple[str, ...]) -> An
 
 
 def _upsert(
-    session: Session, model: type, columns: tuple[str, ...], counts: Counter[SliceKey]
+    session: Session, table: Table, columns: tuple[str, ...], counts: Counter[SliceKey]
 ) -> None:
     rows = [{**dict(zip(columns, key, strict=True)), "count": n} for key, n in counts.items() if n]
     if not rows:
         return
-    statement = _upsert_statement(session.get_bind().dialect.name, model, columns)
+    statement = _upsert_statement(session.get_bind().dialect.name, table, columns)
     for start in range(0, len(rows), 1000):
         session.execute(statement, rows[start : start + 1000])
 
@@ -128,9 +162,14 @@ def set_flag(session: Session, response: Response, flagged: bool, reason: str | 
 def rebuild(
     session: Session, *, batch: int = 5000, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Recompute both tables from the raw responses; returns how many were counted."""
+    """Recompute the daily tables and their roll-ups from the raw responses.
+
+    Returns how many responses were counted.
+    """
     session.execute(delete(ResponseCount))
     session.execute(delete(AnswerCount))
+    for table in (response_day_counts, response_month_hours, answer_month_counts):
+        session.execute(delete(table))
     definitions: dict[int, SurveyDefinition] = {}
     tally = Tally()
     done = 0

@@ -17,15 +17,14 @@ registered roll-up that can answer it (the slice filters only on dimensions it
 keeps; month grain only for whole months and no per-day grouping) and falls
 back to the daily table.
 
-**Proposed, not in the schema yet.** :func:`proposed_tables` describes the
-three roll-ups the dashboard needs; they are built in a separate ``MetaData``,
-so Alembic and the application do not see them. ``bench/dashboard.py`` and the
-tests create them in their own databases, fill them with :func:`fill` (an
-``INSERT … SELECT … GROUP BY`` over the daily tables, which is also what a
-rebuild would do) and register them. Adopting them means: models and a
-migration for these tables, ``Tally`` keeping a counter per roll-up next to
-the daily ones (same sign logic, so flag moves work), ``rebuild`` refilling
-them, and a call to :func:`register` in ``init_app``.
+The three roll-ups the dashboard needs (:data:`ROLLUPS`) are tables of the
+schema (``feedback_app.models.aggregates``, created by a migration that also
+fills them for existing data). ``Tally`` keeps a counter per roll-up next to
+the daily ones, with the same sign logic, so stored responses and flag moves
+update them in the same transaction; ``rebuild`` empties and refills them.
+``init_app`` registers them, so :func:`source` picks them; :func:`registered`
+swaps in another set for a block (tests and benchmarks compare against the
+daily tables with ``registered(())``).
 """
 
 from __future__ import annotations
@@ -35,26 +34,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Index,
-    Integer,
-    MetaData,
-    SmallInteger,
-    String,
-    Table,
-    UniqueConstraint,
-    cast,
-    extract,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Date, Integer, Table, cast, exists, extract, func, insert, select
 from sqlalchemy.orm import Session
 
 from feedback_app.models import AnswerCount, ResponseCount
+from feedback_app.models.aggregates import (
+    answer_month_counts,
+    response_day_counts,
+    response_month_hours,
+)
 
 #: the dimensions a slice may filter on or a figure may be grouped by
 DIMENSIONS = frozenset({"unit", "service_point", "service", "employee", "survey_version"})
@@ -130,15 +118,19 @@ def unregister(rollup: Rollup) -> None:
 
 @contextmanager
 def registered(rollups: Iterable[Rollup]) -> Iterator[None]:
-    """Use these roll-ups inside the ``with`` block only (benchmarks, tests)."""
-    added = [r for r in rollups if r not in _registered]
-    for rollup in added:
-        register(rollup)
+    """Use exactly these roll-ups inside the ``with`` block (benchmarks, tests).
+
+    ``registered(())`` reads the daily tables only; the registrations in force
+    before the block come back after it.
+    """
+    before = list(_registered)
+    _registered.clear()
     try:
+        for rollup in rollups:
+            register(rollup)
         yield
     finally:
-        for rollup in added:
-            unregister(rollup)
+        _registered[:] = before
 
 
 def source(kind: str, slice_: Any, by: Sequence[str] = ()) -> Rollup:
@@ -149,73 +141,22 @@ def source(kind: str, slice_: Any, by: Sequence[str] = ()) -> Rollup:
     return BASE[kind]
 
 
-# --------------------------------------------------------------------------- the proposal
+# --------------------------------------------------------------------------- the roll-ups
+
+_KEPT = frozenset({"unit", "survey_version"})
+
+#: the three roll-ups the dashboard needs (tables in ``feedback_app.models.aggregates``)
+ROLLUPS: dict[str, Rollup] = {
+    "answers": Rollup("answers", answer_month_counts, _KEPT, "month"),
+    "volume": Rollup("volume", response_day_counts, _KEPT, "day"),
+    "hours": Rollup("hours", response_month_hours, _KEPT, "month"),
+}
 
 
-def proposed_tables(metadata: MetaData | None = None) -> dict[str, Rollup]:
-    """The three roll-ups the dashboard needs (see the module docstring).
-
-    - ``answer_month_counts``: value counts per unit, survey version and month;
-    - ``response_day_counts``: responses per unit, survey version and local day;
-    - ``response_month_hours``: responses per unit, survey version, month,
-      weekday (0 = Monday) and local hour.
-    """
-    metadata = metadata or MetaData()
-
-    def common(name: str, *extra: Column, key: tuple[str, ...]) -> Table:
-        return Table(
-            name,
-            metadata,
-            Column("id", Integer, primary_key=True),
-            Column("agency_id", Integer, nullable=False),
-            Column("unit_id", Integer, nullable=False),
-            Column("survey_version_id", Integer, nullable=False),
-            Column("local_date", Date, nullable=False),
-            Column("flagged", Boolean, nullable=False),
-            *extra,
-            Column("count", Integer, nullable=False),
-            UniqueConstraint(
-                "agency_id",
-                "unit_id",
-                "survey_version_id",
-                "local_date",
-                "flagged",
-                *key,
-                name=f"uq_{name}_slice",
-            ),
-            # what the dashboard reads, in the order it filters, with the count: a
-            # covering index (on PostgreSQL: the range columns plus INCLUDE (count))
-            Index(
-                f"ix_{name}_read",
-                "agency_id",
-                "local_date",
-                "flagged",
-                *key,
-                "unit_id",
-                "survey_version_id",
-                "count",
-            ),  # fmt: skip
-        )
-
-    kept = frozenset({"unit", "survey_version"})
-    answers = common(
-        "answer_month_counts",
-        Column("question_key", String(64), nullable=False),
-        Column("value", String(64), nullable=False),
-        key=("question_key", "value"),
-    )
-    volume = common("response_day_counts", key=())
-    hours = common(
-        "response_month_hours",
-        Column("weekday", SmallInteger, nullable=False),
-        Column("local_hour", SmallInteger, nullable=False),
-        key=("weekday", "local_hour"),
-    )
-    return {
-        "answers": Rollup("answers", answers, kept, "month"),
-        "volume": Rollup("volume", volume, kept, "day"),
-        "hours": Rollup("hours", hours, kept, "month"),
-    }
+def register_all() -> None:
+    """Let :func:`source` use :data:`ROLLUPS` (called by ``results.init_app``)."""
+    for rollup in ROLLUPS.values():
+        register(rollup)
 
 
 def _month_start(column: Any, dialect: str) -> Any:
@@ -224,8 +165,14 @@ def _month_start(column: Any, dialect: str) -> Any:
     return func.date(column, "start of month")
 
 
-def fill(session: Session, rollups: dict[str, Rollup]) -> None:
-    """Fill empty roll-up tables from the daily ones (a rebuild does exactly this)."""
+def fill(session: Session, rollups: dict[str, Rollup] | None = None) -> None:
+    """Fill empty roll-up tables from the daily ones; a table with rows is left alone.
+
+    ``Tally`` keeps the roll-ups in step once they exist, so this is for tables
+    that were created (or emptied) next to daily tables that already hold counts:
+    bulk loads that write only the daily tables, and the migration's data step.
+    """
+    rollups = rollups or ROLLUPS
     dialect = session.get_bind().dialect.name
     answers = AnswerCount.__table__.c  # type: ignore[attr-defined]
     responses = ResponseCount.__table__.c  # type: ignore[attr-defined]
@@ -234,6 +181,8 @@ def fill(session: Session, rollups: dict[str, Rollup]) -> None:
         group = [daily.agency_id, daily.unit_id, daily.survey_version_id, date, daily.flagged]
         group += list(extra.values())
         names = ["agency_id", "unit_id", "survey_version_id", "local_date", "flagged", *extra]
+        if session.scalar(select(exists().select_from(rollup.table))):
+            return
         query = select(*group, func.sum(daily["count"])).group_by(*group)
         session.execute(insert(rollup.table).from_select([*names, "count"], query))
 
@@ -252,10 +201,3 @@ def fill(session: Session, rollups: dict[str, Rollup]) -> None:
         _month_start(responses.local_date, dialect),
         {"weekday": weekday, "local_hour": responses.local_hour},
     )
-
-
-def create(session: Session, rollups: dict[str, Rollup]) -> None:
-    """Create the proposed tables on the session's connection (tests and benchmarks only)."""
-    connection = session.connection()
-    for rollup in rollups.values():
-        rollup.table.create(connection, checkfirst=True)
