@@ -28,8 +28,21 @@ NAVIGATION = [
     ("dashboard.index", _l("Dasbor"), Permission.VIEW_RESULTS),
     ("followups.inbox", _l("Tindak lanjut"), Permission.VIEW_RESULTS),
     ("plans.index", _l("Rencana tindak lanjut"), Permission.VIEW_RESULTS),
-    ("indicators.realisation", _l("Indikator pegawai"), Permission.VIEW_RESULTS),
-    ("indicators.definitions", _l("Definisi indikator"), Permission.MANAGE_ORGANISATION),
+    # employee figures are for heads and supervisors inside an agency, never the installation admin
+    (
+        "indicators.realisation",
+        _l("Indikator pegawai"),
+        lambda user: user.agency_id is not None and user.can(Permission.VIEW_RESULTS),
+    ),
+    (
+        "indicators.definitions",
+        _l("Definisi indikator"),
+        lambda user: (
+            user.agency_id is not None
+            and user.unit_id is None
+            and user.can(Permission.MANAGE_ORGANISATION)
+        ),
+    ),
     ("organisation.agencies_list", _l("Instansi"), Permission.MANAGE_AGENCIES),
     ("organisation.units_list", _l("Unit"), Permission.VIEW_ORGANISATION),
     ("organisation.service-points_list", _l("Loket"), Permission.VIEW_ORGANISATION),
@@ -45,15 +58,23 @@ NAVIGATION = [
     ),
     ("imports.index", _l("Impor data"), Permission.MANAGE_ORGANISATION),
     ("posters.agency_posters", _l("Poster QR"), Permission.VIEW_ORGANISATION),
-    ("staff.displays_list", _l("Layar loket"), Permission.VIEW_ORGANISATION),
+    # officers reach their counter display; managers open any counter's
+    (
+        "staff.displays_list",
+        _l("Layar loket"),
+        lambda user: user.employee_id is not None or user.can(Permission.VIEW_ORGANISATION),
+    ),
     ("staff.kiosks_list", _l("Kiosk"), Permission.MANAGE_ORGANISATION),
     ("staff.api_tokens_list", _l("Token API"), Permission.MANAGE_ORGANISATION),
     ("accounts.users_list", _l("Pengguna"), Permission.MANAGE_USERS),
 ]
 
 
-def _allowed(needed: Permission | tuple[Permission, ...]) -> bool:
-    """A menu entry shows when the user holds its permission (or one of several)."""
+def _allowed(needed: Any) -> bool:
+    """A menu entry shows when the user holds its permission (or one of several),
+    or when its rule about the user holds."""
+    if callable(needed) and not isinstance(needed, Permission):
+        return bool(needed(current_user))
     options = needed if isinstance(needed, tuple) else (needed,)
     return any(current_user.can(p) for p in options)
 
