@@ -509,3 +509,17 @@ def test_a_unit_limited_manager_hands_out_accounts_inside_their_subtree_only(
 
     assert post_form(client, "/users/new", new_user(unit_id=below.id)).status_code == 302
     assert stored(session, "budi@siantar.go.id").unit_id == below.id
+
+
+def test_a_deactivated_agency_signs_its_users_out(app, client, session, factory):
+    from tests.conftest import login
+
+    user = factory.user()
+    login(client, user.email)
+    assert client.get("/org/units/").status_code == 200
+    user.agency.active = False
+    session.flush()
+    page = client.get("/org/units/")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    refused = client.post("/login", data={"email": user.email, "password": "x"})
+    assert refused.status_code in (400, 401)

@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
             user = db.get(User, int(user_id))
         except ValueError:
             return None
-        return user if user is not None and user.active else None
+        return user if user is not None and user.is_active else None
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.create_admin)

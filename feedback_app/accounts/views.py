@@ -40,7 +40,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = db.scalar(select(User).where(User.email == form.email.data))
         password_ok = verify_password(user.password_hash if user else None, form.password.data)
-        if user is not None and password_ok and user.active:
+        if user is not None and password_ok and user.is_active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             user.last_login_at = utcnow()

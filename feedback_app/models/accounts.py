@@ -91,8 +91,9 @@ class User(UserMixin, TimestampMixin, Base):
     employee: Mapped[Employee | None] = relationship()
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        return self.active
+    def is_active(self) -> bool:
+        """Flask-Login refuses inactive users; a deactivated agency takes its users with it."""
+        return self.active and (self.agency is None or self.agency.active)
 
     @property
     def permissions(self) -> frozenset[Permission]:
