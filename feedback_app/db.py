@@ -62,6 +62,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime()}
 
 
+BUSY_TIMEOUT_MS = 20_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin).
     dbapi_connection.isolation_level = None
@@ -69,7 +72,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # SQLite's lock is not fair: under a burst a writer may wait a while for its turn,
+    # and a citizen waiting a few seconds is better than a lost answer
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -89,7 +94,7 @@ def _sqlite_begin(connection: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the connection settings this app relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 5}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
