@@ -19,8 +19,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete, select, text
 from sqlalchemy.orm import Session
 
 from feedback_app.models import AnswerCount, Response, ResponseCount, SurveyVersion, TimeZone
@@ -117,12 +116,18 @@ class Tally:
 
 
 @cache
-def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE count = count + excluded.count, built once."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=list(columns), set_={"count": table.c.count + statement.excluded.count}
+def _upsert_statement(table: Table, columns: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE count = count + excluded.count, as plain SQL.
+
+    SQLAlchemy cannot cache the compiled form of its ``on_conflict_do_update``
+    construct, so it recompiled five statements on every submission; this text,
+    the same on SQLite and PostgreSQL, is compiled once.
+    """
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in (*columns, "count"))
+    return text(
+        f"INSERT INTO {table.name} ({names}, count) VALUES ({values}) "  # noqa: S608 - fixed names
+        f"ON CONFLICT ({names}) DO UPDATE SET count = {table.name}.count + excluded.count"
     )
 
 
@@ -132,7 +137,7 @@ def _upsert(
     rows = [{**dict(zip(columns, key, strict=True)), "count": n} for key, n in counts.items() if n]
     if not rows:
         return
-    statement = _upsert_statement(session.get_bind().dialect.name, table, columns)
+    statement = _upsert_statement(table, columns)
     for start in range(0, len(rows), 1000):
         session.execute(statement, rows[start : start + 1000])
 
