@@ -6,8 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from feedback_app.models import Service, SurveyVersion
-from feedback_app.models.survey import definition_for
+from feedback_app.models import Service
 from surveys.definition import SurveyDefinition
 from surveys.i18n import Message
 from surveys.questions import FormContext, RenderHints, service_option
@@ -19,10 +18,6 @@ FORM_FIELDS = frozenset(
     {"csrf_token", "form_key", "officer", "website"}
     | {"contact_wanted", "contact_name", "contact_phone", "contact_email"}
 )
-
-
-def definition_of(version: SurveyVersion) -> SurveyDefinition:
-    return definition_for(version)
 
 
 def form_context(services: Iterable[Service]) -> FormContext:

@@ -48,6 +48,7 @@ from feedback_app.models import (
     Service,
     TransactionCode,
 )
+from feedback_app.models.survey import definition_for
 from feedback_app.public import abuse, ratelimit
 from feedback_app.public import cache as public_cache
 from feedback_app.public import form as survey_form
@@ -239,7 +240,7 @@ def _render(
     lang = _language()
     version = target.version
     assert version is not None
-    definition = survey_form.definition_of(version)  # type: ignore[arg-type]
+    definition = definition_for(version)  # type: ignore[arg-type]
     skip_service = target.preset_service is not None
 
     def questions() -> list[survey_form.ShownSection]:
@@ -365,7 +366,7 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
     if db.scalar(select(Response.id).where(Response.idempotency_key == key["k"])):
         return redirect(target.thanks_url, code=303)  # stored by an earlier tap
 
-    definition = survey_form.definition_of(target.version)  # type: ignore[arg-type]
+    definition = definition_for(target.version)  # type: ignore[arg-type]
     preset = target.preset_service
     result = survey_form.evaluate(
         definition, raw, target.services, preset_service_id=preset.id if preset else None
