@@ -32,12 +32,11 @@ from feedback_app.models import (
     FollowUpStatus,
     Response,
     Role,
-    SurveyVersion,
     TimeZone,
     Unit,
     User,
 )
-from feedback_app.models.survey import definition_for
+from feedback_app.results.aggregates import response_definition as definition_of
 from surveys.definition import SurveyDefinition
 from surveys.i18n import Text
 from surveys.questions import Category
@@ -105,12 +104,6 @@ def negative_reasons(
         )
     comment = answers.get(SKM_FOLLOW_UP_KEY)
     return Reasons(tuple(low), isinstance(comment, str) and bool(comment.strip()), complaint)
-
-
-def definition_of(session: Session, response: Response) -> SurveyDefinition:
-    version = session.get(SurveyVersion, response.survey_version_id)
-    assert version is not None
-    return definition_for(version)
 
 
 def on_response(

@@ -142,13 +142,18 @@ def _upsert(
         session.execute(statement, rows[start : start + 1000])
 
 
+def response_definition(session: Session, response: Response) -> SurveyDefinition:
+    """The definition of the survey version a stored response answered."""
+    version = session.get(SurveyVersion, response.survey_version_id)
+    assert version is not None
+    return definition_for(version)
+
+
 def count_responses(session: Session, responses: Iterable[Response], sign: int = 1) -> None:
     """Add (or with ``sign=-1`` take away) these responses' counts."""
     tally = Tally()
     for response in responses:
-        version = session.get(SurveyVersion, response.survey_version_id)
-        assert version is not None
-        tally.add(response, definition_for(version), sign)
+        tally.add(response, response_definition(session, response), sign)
     tally.write(session)
 
 
