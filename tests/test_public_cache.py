@@ -5,12 +5,14 @@ The rest of the suite runs with the cache off (tests/conftest.py); here it is on
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
-from feedback_app.models import Response, Unit
+from feedback_app.db import utcnow
+from feedback_app.models import Response, RosterEntry, Unit
 from feedback_app.public import cache as public_cache
 from feedback_app.public.links import (
     ensure_counter_link,
@@ -19,7 +21,7 @@ from feedback_app.public.links import (
 )
 
 ELEMENTS = [f"U{i}" for i in range(1, 10)]
-PER_FORM = re.compile(r'name="(csrf_token|form_key)" value="[^"]+"')
+PER_FORM = re.compile(r'name="(csrf_token|form_key)" value="[^"]+"|nonce="[^"]+"')
 
 
 class Clock:
@@ -134,3 +136,39 @@ def test_unknown_tokens_are_not_cached(client, session, counter, clock, app):
     assert client.get("/s/doesnotexist1").status_code == 404
     entries = app.extensions.get("public_cache", {})
     assert ("link", "doesnotexist1") not in entries
+
+
+def test_the_roster_is_read_once_and_who_is_on_duty_follows_the_clock(
+    app, client, session, factory, counter, clock
+):
+    point = counter["point"]
+    now = utcnow().replace(microsecond=0)
+    leaving = factory.employee(unit=counter["unit"], name="Budi Santoso")
+    arriving = factory.employee(unit=counter["unit"], name="Ani Lestari")
+    factory.roster(leaving, point, now - dt.timedelta(hours=8, seconds=-10))  # ends in 10 s
+    factory.roster(arriving, point, now + dt.timedelta(seconds=20))
+    session.flush()
+    public_cache.clear()
+
+    def names(at: dt.datetime) -> list[str]:
+        with app.app_context():
+            return [o.name for o in public_cache.officers_on_duty(session, point.id, at)]
+
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert names(now) == ["Budi Santoso"]
+        assert names(now + dt.timedelta(seconds=15)) == []  # between the two shifts
+        assert names(now + dt.timedelta(seconds=25)) == ["Ani Lestari"]
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert len([s for s in statements if "roster_entries" in s]) == 1  # one read for all three
+
+    # the form shows the officer on duty, and a roster change in this process is seen at once
+    url = f"/s/{counter['link'].token}"
+    assert "Anda dilayani oleh Budi Santoso" in client.get(url).get_data(as_text=True)
+    session.delete(session.scalars(select(RosterEntry).filter_by(employee_id=leaving.id)).one())
+    session.flush()
+    assert "Anda dilayani oleh" not in client.get(url).get_data(as_text=True)

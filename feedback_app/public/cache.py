@@ -7,12 +7,14 @@ plain immutable values (with the attribute names the templates use:
 ``unit.name``, ``unit.agency.name``, ``point.name`` …) and kept for
 ``PUBLIC_CACHE_SECONDS`` (default 30; 0 disables the cache).
 
-What is *not* cached: the roster (it depends on the time of day), a
-nameplate's current counter, transaction codes, rate limits, and anything a
-citizen sends.
+A counter's roster is kept too, as the shifts that may be running at some
+moment of the entry's life; who is on duty is picked from them at each request.
+
+What is *not* cached: a nameplate's current counter, transaction codes, rate
+limits, and anything a citizen sends.
 
 Freshness: whenever a session of this process flushes or commits a change to a
-link, agency, unit, counter, service, officer, survey or survey version, the
+link, agency, unit, counter, service, officer, roster entry, survey or survey version, the
 whole cache of this process is dropped, so a retired or regenerated link
 answers 410 at once in the worker where it was retired. Other worker processes
 see such a change when their entries expire, at most ``PUBLIC_CACHE_SECONDS``
@@ -38,6 +40,7 @@ from feedback_app.models import (
     Employee,
     LinkKind,
     PublicLink,
+    RosterEntry,
     Service,
     ServicePoint,
     Survey,
@@ -94,6 +97,13 @@ class EmployeeInfo:
     id: int
     name: str
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    officer: EmployeeInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +186,17 @@ def cached(key: Hashable, build: Callable[[], T]) -> T:
 
 
 #: changes to these drop the cache (see the module docstring)
-WATCHED = (PublicLink, Agency, Unit, ServicePoint, Service, Employee, Survey, SurveyVersion)
+WATCHED = (
+    PublicLink,
+    Agency,
+    Unit,
+    ServicePoint,
+    Service,
+    Employee,
+    RosterEntry,
+    Survey,
+    SurveyVersion,
+)
 _DIRTY = "public_cache_dirty"
 
 
@@ -291,3 +311,43 @@ def unit_place(session: Session, unit_id: int) -> Place:
         return _build_place(session, unit, None)
 
     return cached(("unit", unit_id), build)
+
+
+#: a shift that ends or begins this close to an entry's life is kept in it (clock skew)
+_SHIFT_MARGIN = dt.timedelta(seconds=5)
+
+
+def _build_shifts(
+    session: Session, point_id: int, at: dt.datetime, ttl: float
+) -> tuple[Shift, ...]:
+    rows = session.execute(
+        select(RosterEntry.starts_at, RosterEntry.ends_at, Employee.id, Employee.name)
+        .join(Employee, RosterEntry.employee_id == Employee.id)
+        .where(
+            RosterEntry.service_point_id == point_id,
+            RosterEntry.active.is_(True),
+            RosterEntry.starts_at <= at + dt.timedelta(seconds=ttl) + _SHIFT_MARGIN,
+            RosterEntry.ends_at > at - _SHIFT_MARGIN,
+            Employee.active.is_(True),
+        )
+        .order_by(Employee.name, Employee.id)
+    )
+    return tuple(
+        Shift(starts, ends, EmployeeInfo(employee_id, name, True))
+        for starts, ends, employee_id, name in rows
+    )
+
+
+def officers_on_duty(session: Session, point_id: int, at: dt.datetime) -> list[EmployeeInfo]:
+    """Who the roster places at this counter at ``at`` (as :func:`links.on_duty`), by name.
+
+    The counter's shifts around now are read once per entry; an officer rostered
+    twice over the same moment is named once.
+    """
+    ttl = _seconds()
+    shifts = cached(("shifts", point_id), lambda: _build_shifts(session, point_id, at, ttl))
+    seen: dict[int, EmployeeInfo] = {}
+    for shift in shifts:
+        if shift.starts_at <= at < shift.ends_at:
+            seen.setdefault(shift.officer.id, shift.officer)
+    return list(seen.values())

@@ -54,7 +54,7 @@ from feedback_app.public import cache as public_cache
 from feedback_app.public import form as survey_form
 from feedback_app.public.cache import EmployeeInfo, LinkInfo, Place
 from feedback_app.public.contact import contact_row, parse_contact
-from feedback_app.public.links import duty_point_id, on_duty, survey_is_open
+from feedback_app.public.links import duty_point_id, survey_is_open
 from feedback_app.results.aggregates import Tally
 
 bp = Blueprint("public", __name__)
@@ -151,11 +151,11 @@ def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
 
     else:
         assert link.service_point_id is not None
-        place = public_cache.point_place(db, link.service_point_id)
-        counter = place.point
+        point_id = link.service_point_id
+        place = public_cache.point_place(db, point_id)
 
-        def officers() -> list[Employee]:
-            return on_duty(db, counter, now)  # type: ignore[arg-type]
+        def officers() -> list[EmployeeInfo]:
+            return public_cache.officers_on_duty(db, point_id, now)
 
     kiosk = link.kind == LinkKind.KIOSK
     endpoint = "public.kiosk" if kiosk else "public.form"
