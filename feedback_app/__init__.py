@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         indicators,
         main,
         organisation,
+        outage,
         posters,
         public,
         read_api,
@@ -83,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(migrate_command)
     _register_transaction(app)
     _register_errors(app)
+    outage.init_app(app)  # after the error pages: database outages answer 503, not 500
     return app
 
 
