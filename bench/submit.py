@@ -430,13 +430,24 @@ def gunicorn(
 
 
 def server_errors(log: Path) -> tuple[int, list[str]]:
-    """How many requests failed inside the app, and the distinct exceptions (from its log)."""
+    """How many requests failed inside the app, and the distinct exceptions (from its log).
+
+    The first traceback is printed and copied to ``bench/results/<log>-first-error.txt``,
+    so a rare failure can be read even when the temporary folder is not kept.
+    """
     text = log.read_text(errors="replace") if log.exists() else ""
     count = text.count("ERROR in app: Exception on")
     kinds: dict[str, None] = {}
     for line in text.splitlines():
         if re.match(r"^[\w.]+(Error|Exception): ", line):
             kinds[line[:160]] = None
+    first = text.find("ERROR in app: Exception on")
+    if first >= 0:
+        end = text.find("ERROR in app: Exception on", first + 1)
+        excerpt = text[first : end if end > 0 else first + 20_000]
+        print(f"--- first server error in {log.name} ---\n{excerpt}", file=sys.stderr)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{log.stem}-first-error.txt").write_text(excerpt)
     return count, list(kinds)[:3]
 
 

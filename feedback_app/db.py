@@ -7,6 +7,8 @@ commits it once at the end of a successful request, so views never commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -69,12 +71,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # first, so that even the journal-mode switch waits for a busy database: SQLite's
+    # lock is not fair, under a burst a writer may wait a while for its turn, and a
+    # citizen waiting a few seconds is better than a lost answer
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    # SQLite's lock is not fair: under a burst a writer may wait a while for its turn,
-    # and a citizen waiting a few seconds is better than a lost answer
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -87,8 +90,40 @@ def _sqlite_begin(connection: Any) -> None:
     # A deferred transaction that has read cannot become a writer once another
     # connection committed (WAL answers SQLITE_BUSY at once, ignoring the busy
     # timeout), so requests that write begin IMMEDIATE and queue for the lock.
-    writing = has_request_context() and request.method in _WRITING_METHODS
+    writing = (
+        has_request_context()
+        and request.method in _WRITING_METHODS
+        and not g.get("sqlite_reading_first", False)
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+@contextmanager
+def reading_first(session: Session) -> Iterator[None]:
+    """A writing request's reads, in a transaction of their own that takes no write lock.
+
+    SQLite has one writer at a time, and a request that may write begins IMMEDIATE
+    (see :func:`_sqlite_begin`), so it holds the lock from its first read to its commit.
+    Inside this block the reads begin an ordinary transaction, which is ended (rolled
+    back: it wrote nothing) when the block ends; the writes after it begin a fresh,
+    short IMMEDIATE transaction. Only for reads whose answer the writes may safely
+    act on a moment later (the writes re-check what matters, e.g. ON CONFLICT).
+    When the request is already in a transaction, the reads simply join it.
+    """
+    if session.in_transaction():
+        yield
+        return
+    g.sqlite_reading_first = True
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        g.sqlite_reading_first = False
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("reading_first: a change was made while only reading")
+    session.rollback()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -87,7 +87,30 @@ def in_networks(address: str | None, networks: str | Iterable[str]) -> bool:
 # --- deciding the flag ------------------------------------------------------------
 
 
-def flag_reason(
+@dataclass(frozen=True)
+class Suspicion:
+    """What :func:`assess` found: the new response's flag, and whether it ends a burst."""
+
+    reason: str | None
+    #: the earlier members of a burst get flagged with it (:meth:`flag_earlier`)
+    burst: bool
+    where: tuple[Any, ...] = ()
+
+    def flag_earlier(self, session: Session) -> None:
+        """Flag the earlier members of the burst, unless an admin has already reviewed them:
+        a cleared response stays cleared. Part of the writes (see ``reading_first``)."""
+        if not self.burst:
+            return
+        earlier = session.scalars(
+            select(Response).where(
+                *self.where, Response.flagged.is_(False), Response.flag_reason.is_(None)
+            )
+        ).all()
+        for response in earlier:
+            set_flag(session, response, True, IDENTICAL_BURST)
+
+
+def assess(
     session: Session,
     *,
     service_point_id: int | None,
@@ -98,52 +121,39 @@ def flag_reason(
     burst_window: dt.timedelta,
     burst_size: int,
     employee_id: int | None = None,
-) -> str | None:
-    """Why this submission looks suspicious, or None.
+) -> Suspicion:
+    """Why this submission looks suspicious, if it does; reads only.
 
     - sent from a staff network range: officers rating themselves;
     - the same answers at the same counter ``burst_size`` times within
       ``burst_window``; a nameplate scanned away from any counter is grouped by
       its officer (``employee_id``) instead.
-
-    The earlier members of a burst are flagged with it, unless an admin has
-    already reviewed them: a cleared response stays cleared.
     """
-    staff = in_networks(remote_addr, staff_networks)
-    burst = _is_burst(session, service_point_id, employee_id, digest, now, burst_window, burst_size)
-    if staff:
-        return STAFF_NETWORK
-    return IDENTICAL_BURST if burst else None
+    where = _burst_members(service_point_id, employee_id, digest, now, burst_window)
+    burst = False
+    if where and burst_size >= 1:
+        same = session.scalar(select(func.count()).select_from(Response).where(*where)) or 0
+        burst = same + 1 >= burst_size
+    if in_networks(remote_addr, staff_networks):
+        return Suspicion(STAFF_NETWORK, burst, where)
+    return Suspicion(IDENTICAL_BURST if burst else None, burst, where)
 
 
-def _is_burst(
-    session: Session,
+def _burst_members(
     service_point_id: int | None,
     employee_id: int | None,
     digest: str,
     now: dt.datetime,
     window: dt.timedelta,
-    size: int,
-) -> bool:
-    if size < 1:
-        return False
+) -> tuple[Any, ...]:
+    """The conditions that pick the earlier responses a burst is counted over (none: no burst)."""
     if service_point_id is not None:
         where = Response.service_point_id == service_point_id
     elif employee_id is not None:
         where = (Response.service_point_id.is_(None)) & (Response.employee_id == employee_id)
     else:
-        return False
-    recent = (where, Response.answers_digest == digest, Response.submitted_at >= now - window)
-    same = session.scalar(select(func.count()).select_from(Response).where(*recent)) or 0
-    if same + 1 < size:
-        return False
-    # The earlier members of the burst were fine alone; flag them with it.
-    earlier = session.scalars(
-        select(Response).where(*recent, Response.flagged.is_(False), Response.flag_reason.is_(None))
-    ).all()
-    for response in earlier:
-        set_flag(session, response, True, IDENTICAL_BURST)
-    return True
+        return ()
+    return (where, Response.answers_digest == digest, Response.submitted_at >= now - window)
 
 
 # --- an admin's review ------------------------------------------------------------

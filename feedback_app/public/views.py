@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -36,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
-from feedback_app.db import db, utcnow
+from feedback_app.db import db, reading_first, utcnow
 from feedback_app.extensions import csrf
 from feedback_app.followups.service import on_response
 from feedback_app.models import (
@@ -391,9 +392,9 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
     if _is_resend(target, digest, now):
         return redirect(target.thanks_url, code=303)
     config = current_app.config
-    reason = None
+    suspicion = abuse.Suspicion(None, burst=False)
     if target.channel != Channel.KIOSK:
-        reason = abuse.flag_reason(
+        suspicion = abuse.assess(
             db,
             service_point_id=target.point.id if target.point else None,
             digest=digest,
@@ -418,8 +419,8 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         "answers": result.answers,
         "answers_digest": digest,
         "idempotency_key": key["k"],
-        "flagged": reason is not None,
-        "flag_reason": reason,
+        "flagged": suspicion.reason is not None,
+        "flag_reason": suspicion.reason,
     }
     code = target.code
 
@@ -428,6 +429,7 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         response_id = db.execute(_insert_response(), row).scalar()
         if response_id is None:
             return
+        suspicion.flag_earlier(db)
         tally = Tally()
         tally.add(_Stored(**row), definition)  # type: ignore[arg-type]
         tally.write(db)
@@ -440,16 +442,39 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         if contact is not None or code is not None:
             db.flush()
 
-    if contact is None and code is None:
-        store()  # nothing else to write: any error is a 500, never a silent thank-you
-    else:
-        try:
-            with db.begin_nested():
-                store()
-        except IntegrityError:
-            pass  # the code or contact was stored by a concurrent tap
-    _remember_sent(target, digest, now)
-    return redirect(target.thanks_url, code=303)
+    def write():  # type: ignore[no-untyped-def]
+        if contact is None and code is None:
+            store()  # nothing else to write: any error is a 500, never a silent thank-you
+        else:
+            try:
+                with db.begin_nested():
+                    store()
+            except IntegrityError:
+                pass  # the code or contact was stored by a concurrent tap
+        _remember_sent(target, digest, now)
+        return redirect(target.thanks_url, code=303)
+
+    return _Write(write)
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """What an accepted submission still has to write, after the reads (see _submit)."""
+
+    run: Callable[[], Any]
+
+
+def _submit(resolve: Callable[[], Target | Any], *, read_first: bool = True):  # type: ignore[no-untyped-def]
+    """Resolve the form, check and assess the answers, then store them.
+
+    On SQLite the checks read outside the write lock (``reading_first``) and the
+    lock is held only for the writes; a concurrent tap of the same form is still
+    stored once (the INSERT's ON CONFLICT). A transaction code is checked and
+    spent under the lock (``read_first=False``), so it is never used twice.
+    """
+    with reading_first(db) if read_first else nullcontext():
+        outcome = _accept(resolve())
+    return outcome.run() if isinstance(outcome, _Write) else outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,7 +548,7 @@ def form(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt  # checked in _accept, so an expired token re-renders the answers instead of a 400
 @ratelimit.public_post
 def submit(token: str):  # type: ignore[no-untyped-def]
-    return _accept(_link_target(token, PUBLIC_KINDS))
+    return _submit(lambda: _link_target(token, PUBLIC_KINDS))
 
 
 @bp.get("/s/<token>/terima-kasih")
@@ -541,8 +566,9 @@ def _thanks(token: str, kinds: tuple[LinkKind, ...], **extra: Any):  # type: ign
 @csrf.exempt
 @ratelimit.small_body  # no rate limit: one tablet serves everybody at the exit
 def kiosk(token: str):  # type: ignore[no-untyped-def]
-    target = _link_target(token, (LinkKind.KIOSK,))
-    return _accept(target) if request.method == "POST" else _show(target)
+    if request.method == "POST":
+        return _submit(lambda: _link_target(token, (LinkKind.KIOSK,)))
+    return _show(_link_target(token, (LinkKind.KIOSK,)))
 
 
 @bp.get("/k/<token>/terima-kasih")
@@ -559,8 +585,9 @@ def kiosk_thanks(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt
 @ratelimit.public_post
 def code(code: str):  # type: ignore[no-untyped-def]
-    target = _code_target(code)
-    return _accept(target) if request.method == "POST" else _show(target)
+    if request.method == "POST":
+        return _submit(lambda: _code_target(code), read_first=False)
+    return _show(_code_target(code))
 
 
 @bp.get("/c/<code>/terima-kasih")
