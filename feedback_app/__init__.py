@@ -52,11 +52,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         read_api,
         responses,
         results,
+        security,
         staff,
         transparency,
     )
 
     areas = (
+        security,
         main,
         accounts,
         organisation,

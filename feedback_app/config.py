@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -18,10 +19,18 @@ DEFAULTS = {
     "LANGUAGES": ["id", "en"],
     "BABEL_DEFAULT_LOCALE": "id",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+    # cookies: never readable by scripts, not sent with cross-site POSTs; Secure only in
+    # production (check_production), so `make run` works on http://127.0.0.1:5000
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SECURE": False,
+    # signed-in staff are signed out after this many minutes without a request ...
+    "STAFF_IDLE_MINUTES": 30,
+    # ... and this many hours after signing in, active or not (a working day)
+    "STAFF_SESSION_HOURS": 12,
     "WTF_CSRF_TIME_LIMIT": 3600 * 8,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # shared counters in production: redis://...
@@ -82,6 +91,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         app.config.update(overrides)
 
     app.config.setdefault("DATABASE_URL", f"sqlite:///{instance / 'feedback.db'}")
+    # "remember me" keeps a staff member signed in across browser restarts, never past
+    # the absolute session lifetime
+    app.config.setdefault(
+        "REMEMBER_COOKIE_DURATION", dt.timedelta(hours=app.config["STAFF_SESSION_HOURS"])
+    )
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if app.config["ENV_NAME"] == "production":

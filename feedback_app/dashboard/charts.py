@@ -35,7 +35,7 @@ def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
     # every text in ``body`` went through escape() in _text or at its f-string
     return Markup(  # noqa: S704
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-        f' style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg" aria-hidden="true"'
+        f' xmlns="http://www.w3.org/2000/svg" aria-hidden="true"'
         f' focusable="false"'
         f' data-chart="{escape(label)}" {FONT}>' + "".join(body) + "</svg>"
     )

@@ -96,7 +96,14 @@ def switch_language(code: str):  # type: ignore[no-untyped-def]
     target = safe_next(request.args.get("next")) or url_for("main.home")
     response = make_response(redirect(target))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            "lang",
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        )
     return response
 
 
