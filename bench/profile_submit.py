@@ -84,7 +84,7 @@ def instrument(app: Any, clock: Clock) -> None:
     for name in VIEW_NAMES:
         if hasattr(views, name):
             setattr(views, name, clock.wrap(name, getattr(views, name)))
-    views.abuse.flag_reason = clock.wrap("abuse.flag_reason", views.abuse.flag_reason)
+    views.abuse.assess = clock.wrap("abuse.assess", views.abuse.assess)
     views.survey_form.evaluate = clock.wrap("form.evaluate", views.survey_form.evaluate)
     views.survey_form.render_questions = clock.wrap(
         "form.render_questions", views.survey_form.render_questions
