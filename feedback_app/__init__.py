@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback_app import (
         accounts,
         api,
+        audit,
         dashboard,
         demo,
         designer,
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         security,
         main,
         accounts,
+        audit,
         organisation,
         imports,
         posters,

@@ -40,6 +40,7 @@ from exports.rows import Headers, Names, QuestionColumn, QuestionKind, ResponseR
 from exports.sheets import CSV_MIMETYPE, EXCEL_MAX_ROWS, XLSX_MIMETYPE, iter_csv, write_workbook
 from exports.spss import SAV_MIMETYPE, write_sav
 from exports.tables import ChartSpec, Column, Kind, Table
+from feedback_app.audit import record_export
 from feedback_app.db import get_session, utcnow
 from feedback_app.exports_web import figures
 from feedback_app.exports_web.selection import Actor, Filters, Selection, resolve
@@ -739,6 +740,7 @@ def audit(
         details={"filters": selection.filters.to_json(), "scope": selection.describe(), **details},
     )
     session.add(entry)
+    record_export(session, selection, action, details)
     session.flush()
     return entry
 

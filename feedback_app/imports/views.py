@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from feedback_app import audit
 from feedback_app.accounts.access import require, visible_unit_ids
 from feedback_app.db import db
 from feedback_app.imports.downloads import FORMATS, current_rows, template_file
@@ -113,6 +114,16 @@ def template(kind: str, fmt: str):  # type: ignore[no-untyped-def]
             abort(404)
         rows = current_rows(db, spec, current_user.agency_id, visible_unit_ids())
     name = f"impor-{spec.stem}{'-data' if rows is not None else ''}.{fmt}"
+    if rows is not None:  # the agency's records leave the system
+        audit.record(
+            db,
+            "export",
+            "Export",
+            label=name,
+            agency_id=current_user.agency_id,
+            unit_id=current_user.unit_id,
+            after={"via": "imports.template", "kind": kind, "format": fmt},
+        )
     return send_file(
         io.BytesIO(template_file(spec, fmt, rows)),
         mimetype=FORMATS[fmt],

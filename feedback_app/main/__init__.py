@@ -67,6 +67,7 @@ NAVIGATION = [
     ("staff.kiosks_list", _l("Kiosk"), Permission.MANAGE_ORGANISATION),
     ("staff.api_tokens_list", _l("Token API"), Permission.MANAGE_ORGANISATION),
     ("accounts.users_list", _l("Pengguna"), Permission.MANAGE_USERS),
+    ("audit.index", _l("Log audit"), Permission.MANAGE_USERS),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from feedback_app.models.accounts import ROLE_PERMISSIONS, NotifyMode, Permission, Role, User
 from feedback_app.models.aggregates import AnswerCount, ResponseCount
+from feedback_app.models.audit import AuditAction, AuditEvent
 from feedback_app.models.organisation import (
     Agency,
     Employee,
@@ -41,6 +42,8 @@ from feedback_app.models.results import (
 from feedback_app.models.survey import Survey, SurveyStatus, SurveyVersion
 
 __all__ = [
+    "AuditAction",
+    "AuditEvent",
     "AuditEntry",
     "Comparison",
     "ExportJob",
