@@ -14,8 +14,8 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, fields
+from functools import cache, cached_property
 from typing import Any
 
 from flask import (
@@ -32,8 +32,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
@@ -498,22 +497,24 @@ class _Stored:
     flag_reason: str | None
 
 
-def _insert_response() -> Any:
-    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect."""
-    dialect = db.get_bind().dialect.name
-    statement = _INSERTS.get(dialect)
-    if statement is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = Response.__table__
-        statement = _INSERTS[dialect] = (
-            insert(table)
-            .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-            .returning(table.c.id)
-        )
-    return statement
+@cache
+def _insert_response() -> TextClause:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id.
 
-
-_INSERTS: dict[str, Any] = {}
+    Written as text, with each column's own type for its value: SQLAlchemy cannot
+    cache the dialects' on-conflict constructs and would compile one on every
+    submission; this text is the same SQL on SQLite and PostgreSQL, compiled once.
+    """
+    table = Response.__table__
+    names = [f.name for f in fields(_Stored)]
+    # names from the model and the dataclass, never from a request
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)})"  # noqa: S608
+        f" VALUES ({', '.join(':' + name for name in names)})"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    )
+    types = [bindparam(name, type_=table.c[name].type) for name in names]
+    return text(sql).bindparams(*types).columns(table.c.id)
 
 
 def _officer_choice(raw: Any, key: dict) -> int | None | bool:
