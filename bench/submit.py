@@ -66,6 +66,8 @@ HOST = "127.0.0.1"
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789abcdef"  # noqa: S105 - a throwaway key
 #: the public form's limits, raised so one load generator on one address is not throttled
 GENEROUS_LIMIT = "100000000 per minute"
+#: where production keeps the rate-limit counters (the app refuses memory:// there)
+REDIS_LIMITS = "redis://127.0.0.1:6379/0"
 
 # --- HTTP with keep-alive and a cookie jar per citizen -----------------------------------
 
@@ -460,8 +462,12 @@ class AppUnderTest:
     count_rows: Callable[[], int]
 
 
-def prepare_full_app(folder: Path) -> AppUnderTest:
-    """A migrated SQLite database with the demo organisation, made by the app's own CLI."""
+def prepare_full_app(folder: Path, limits: str = "redis") -> AppUnderTest:
+    """A migrated SQLite database with the demo organisation, made by the app's own CLI.
+
+    The rate-limit counters live in Redis, as production requires (``limits="redis"``,
+    keys under a prefix of this run), or in the worker's memory (``"memory"``).
+    """
     db_path = folder / "feedback.db"
     env = {
         "DATABASE_URL": f"sqlite:///{db_path}",
@@ -469,6 +475,9 @@ def prepare_full_app(folder: Path) -> AppUnderTest:
         "FEEDBACK_PUBLIC_DEVICE_LIMIT": GENEROUS_LIMIT,
         "FEEDBACK_PUBLIC_IP_LIMIT": GENEROUS_LIMIT,
     }
+    if limits == "redis":
+        env["RATELIMIT_STORAGE_URI"] = REDIS_LIMITS
+        env["FEEDBACK_RATELIMIT_KEY_PREFIX"] = f"bench-submit-{folder.name}"
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for args in (["migrate"], ["demo-data"]):
         subprocess.run(
@@ -576,6 +585,7 @@ def report(runs: list[list[Measured]], args: argparse.Namespace) -> dict:
         f"gunicorn {args.workers} workers"
         + (f" × {args.threads} threads (gthread)" if args.threads > 1 else " (sync)")
         + f"; {args.concurrency} citizens closed loop for {args.duration:g} s"
+        + f"; full app's rate limits in {args.limits}"
     )
     print(f"Citizen round trip (GET form, POST answers, GET thank-you) — {settings}")
     print(
@@ -682,13 +692,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="full and bare alternately")
     parser.add_argument("--json", action="store_true", help="write bench/results/submit-*.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--limits",
+        choices=("redis", "memory"),
+        default="redis",
+        help="rate-limit counters in Redis at 127.0.0.1:6379 (as in production) or in memory",
+    )
     args = parser.parse_args(argv)
 
     args.load_average = os.getloadavg()
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     try:
         print(f"Preparing the databases in {folder} …", flush=True)
-        apps = [prepare_full_app(folder), prepare_bare_app(folder)]
+        apps = [prepare_full_app(folder, args.limits), prepare_bare_app(folder)]
         runs = []
         for n in range(args.rounds):
             run = []
