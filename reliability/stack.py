@@ -59,6 +59,14 @@ class Cluster:
             connect_timeout=timeout,
         )
 
+    def accepts(self) -> bool:
+        try:
+            with self.connect(timeout=2) as connection:
+                connection.execute("SELECT 1")
+            return True
+        except psycopg.OperationalError:
+            return False
+
     def wait_ready(self, timeout: float = 60) -> float:
         """Wait until the server accepts connections; returns the seconds waited."""
         started = time.monotonic()
