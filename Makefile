@@ -55,3 +55,29 @@ messages: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+
+# Reliability runs (docs/reliability.md): the app under gunicorn with production
+# settings on PostgreSQL and Redis, driven by locust; each exits non-zero on any
+# error, lost or duplicated submission. RATE=… DURATION=… override the defaults.
+RELIABILITY := $(BIN)/python reliability/load.py
+RATE ?= 200
+
+.PHONY: soak load-ci crash outage
+
+# 10 minutes at 200 submissions/s: run on a quiet machine
+soak: install
+	$(RELIABILITY) --rate $(RATE) --duration $(or $(DURATION),600) --json
+
+# the 60-second version for CI
+load-ci: install
+	$(RELIABILITY) --rate $(RATE) --duration $(or $(DURATION),60)
+
+# SIGKILL a random gunicorn worker every few seconds under load
+crash: install
+	$(RELIABILITY) --crash --rate $(RATE) --duration $(or $(DURATION),120) --json
+
+# stop PostgreSQL for 20 s under load; a private server of the run by default
+# (POSTGRES=machine stops the machine's own server: only on a quiet machine)
+outage: install
+	$(RELIABILITY) --outage --postgres $(or $(POSTGRES),private) --rate $(RATE) \
+		--duration $(or $(DURATION),90) --outage-at 30 --outage-seconds 20 --json

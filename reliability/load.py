@@ -8,6 +8,7 @@ Redis on this machine (see ``stack.py``). Locust, used as a library, drives a mi
   thank-you page; paced so that together they offer ``--rate`` round trips per
   second over the demo's counters. A citizen counts as acknowledged only once
   the thank-you page is on the screen;
+- a passer-by who opens a form once a second and leaves without answering;
 - an agency head, signed in, viewing the dashboard ``--dashboard-rate`` times a
   second and asking for a background CSV export every ``--export-every``
   seconds (followed to its download).
@@ -76,7 +77,7 @@ import stack  # noqa: E402
 import verify  # noqa: E402
 from submit import HttpError, answers_for, percentile  # noqa: E402
 
-RESULTS = stack.ROOT / "reliability" / "results"
+RESULTS = stack.ROOT / "bench" / "results"  # ignored by git, beside the benchmarks
 DEMO_HEAD = ("pimpinan@demo.go.id", "siantar-demo-123")
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -647,7 +648,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outage-seconds", type=float, default=20)
     parser.add_argument("--recovery-grace", type=float, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the database and folder")
-    parser.add_argument("--json", action="store_true", help="write reliability/results/*.json")
+    parser.add_argument(
+        "--json", action="store_true", help="write bench/results/reliability-*.json"
+    )
     args = parser.parse_args(argv)
     mode = "crash" if args.crash else "outage" if args.outage else "load"
     if args.crash and args.outage:
@@ -680,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = report(args, run, env, verdict, server_log)
         if args.json:
             RESULTS.mkdir(parents=True, exist_ok=True)
-            out = RESULTS / f"{mode}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+            out = RESULTS / f"reliability-{mode}-{time.strftime('%Y%m%d-%H%M%S')}.json"
             out.write_text(json.dumps(summary, indent=2, default=str))
             print(f"wrote {out.relative_to(stack.ROOT)}")
         tolerated = server_log["database_exceptions"] if args.outage else 0
