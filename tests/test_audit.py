@@ -148,6 +148,7 @@ def test_a_counter_created_switched_off_and_on(client, session, factory, manager
         {"active": False},
     )
     assert (on.action, on.before, on.after) == ("activate", {"active": False}, {"active": True})
+    assert len(events(session)) == 3
     # the counter belongs to its unit: that is whose administrators see it
     assert {(e.agency_id, e.unit_id) for e in (created, off, on)} == {(unit.agency_id, unit.id)}
 
@@ -171,6 +172,28 @@ def test_editing_an_employee(client, session, factory, manager):
     )
     assert event.entity_label == f"Siti Aminah ({siti.nip})"
     assert (event.agency_id, event.unit_id) == (unit.agency_id, unit.id)
+
+
+def test_a_roster_entry_belongs_to_its_counters_unit(client, session, factory, manager):
+    unit = factory.unit(manager.agency, name="Kantor Camat")
+    counter = factory.service_point(unit, name="Loket 1")
+    officer = factory.employee(factory.unit(manager.agency), name="Andi Petugas")
+    data = {
+        "employee_id": officer.id,
+        "service_point_id": counter.id,
+        "starts_at": "2026-03-02T08:00",
+        "ends_at": "2026-03-02T16:00",
+    }
+    assert post_form(client, "/org/roster/new", data).status_code == 302
+    [event] = events(session)
+    assert (event.entity_type, event.action) == ("RosterEntry", "create")
+    # times typed on the unit's clock (WIB), logged in UTC
+    assert event.after["starts_at"] == "2026-03-02T01:00:00+00:00"
+    assert event.entity_label == (
+        f"pegawai #{officer.id} di loket #{counter.id}, 2026-03-02T01:00:00+00:00"
+    )
+    # the counter's unit, not the officer's
+    assert (event.agency_id, event.unit_id) == (manager.agency_id, unit.id)
 
 
 def user_form(**change) -> dict:
@@ -206,6 +229,7 @@ def test_a_users_role_and_password_changes_without_the_password(client, session,
     for secret in ("rahasia-budi-77", new_password, session.get(User, budi.id).password_hash):
         assert secret not in logged
     assert "$argon2" not in logged
+    assert len(events(session)) == 3
 
 
 def test_an_api_token_secret_never_reaches_the_log(client, session, factory, manager):
@@ -245,9 +269,11 @@ def test_publishing_a_survey(app, client, session, factory, agency):
     )
     assert published.actor_user_id == designer_user.id and published.agency_id == agency.id
     [version] = events(session, entity_type="SurveyVersion")
+    assert version.entity_label == f"versi 1 survei #{survey.id}"
     assert version.action == "update" and version.before["published_at"] is None
     assert version.after["published_at"] is not None and version.after["note"] == "Pertama"
     assert version.agency_id == agency.id  # found through the survey
+    assert len(events(session)) == 2
 
 
 INDICATOR = {
@@ -276,6 +302,7 @@ def test_defining_and_switching_off_an_indicator(client, session, manager):
     assert switched_off.action == "deactivate"
     assert switched_off.before == {"target": "80.50", "active": True}
     assert switched_off.after == {"target": "85.00", "active": False}
+    assert len(events(session)) == 2
 
 
 def flagged_response(session: Session, factory: Factory, unit: Unit) -> Response:

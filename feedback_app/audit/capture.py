@@ -56,9 +56,11 @@ from feedback_app.models import (
     Response,
     ResponseContact,
     ResponseCount,
+    RosterEntry,
     ServicePoint,
     Survey,
     SurveyStatus,
+    SurveyVersion,
     TransactionCode,
     Unit,
     User,
@@ -448,6 +450,11 @@ _LABELS: dict[type, Any] = {
     Employee: lambda r: f"{r.get('name')} ({r.get('nip')})",
     Unit: lambda r: f"{r.get('name')} ({r.get('code')})",
     Response: lambda r: f"respons #{r.get('id')}",
+    SurveyVersion: lambda r: f"versi {r.get('number')} survei #{r.get('survey_id')}",
+    RosterEntry: lambda r: (
+        f"pegawai #{r.get('employee_id')} di loket #{r.get('service_point_id')}, "
+        f"{plain(r.get('starts_at'))}"
+    ),
 }
 _NAME_COLUMNS = ("name", "label", "email", "code", "nip", "kind")
 
