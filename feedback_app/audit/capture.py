@@ -306,7 +306,7 @@ def _before_commit(session: Session) -> None:
     pending: dict[tuple[Any, ...], Change] | None = session.info.pop(PENDING, None)
     if not pending:
         return
-    actor_id, actor_label = current_actor(session)
+    actor_id, actor_label = current_actor()
     where = request_details()
     scopes = _Scopes(session)
     for change in pending.values():
@@ -412,7 +412,7 @@ def token_label(token: ApiToken) -> str:
     return f"Token API {token.name} (#{token.id})"
 
 
-def current_actor(session: Session) -> tuple[int | None, str]:
+def current_actor() -> tuple[int | None, str]:
     """The signed-in user, the API token, the command, or the system."""
     if has_request_context():
         from flask_login import current_user
@@ -562,7 +562,7 @@ def record(
     actor: tuple[int | None, str] | None = None,
 ) -> AuditEvent:
     """Write one event that no model change carries (a download), in ``session``'s transaction."""
-    actor_id, actor_label = actor or current_actor(session)
+    actor_id, actor_label = actor or current_actor()
     made = AuditEvent(
         actor_user_id=actor_id,
         actor_label=actor_label[:300],
