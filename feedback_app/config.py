@@ -63,6 +63,8 @@ DEFAULTS = {
     "KIOSK_RESET_SECONDS": 6,
     # contact details left with a complaint are deleted after this many days
     "CONTACT_RETENTION_DAYS": 90,
+    # the worker deletes expired contact details every hour at this minute (crontab minute field)
+    "CONTACT_PURGE_MINUTES": "15",
 }
 
 

@@ -1,4 +1,8 @@
-"""The background task queue (Huey): large exports and the removal of expired export files.
+"""The background task queue (Huey): large exports and the removal of expired data.
+
+Periodic tasks: expired export files (``EXPORT_PURGE_MINUTES``, crontab minute
+field, default every 30 minutes) and contact details past their retention
+(``CONTACT_PURGE_MINUTES``, default minute 15 of every hour).
 
 Each app gets its own Huey instance in ``app.extensions["huey"]``, built from
 its configuration: a ``SqliteHuey`` file in the instance folder for the
@@ -42,7 +46,9 @@ def make_huey(app: Flask) -> Huey:
 
 
 def _register_tasks(huey: Huey, app: Flask) -> None:
+    from feedback_app.db import get_session
     from feedback_app.exports_web import service
+    from feedback_app.public.contact import purge_expired_contacts
 
     @huey.task(name="run_export", retries=0)
     def run_export(job_id: int) -> None:
@@ -56,7 +62,20 @@ def _register_tasks(huey: Huey, app: Flask) -> None:
         with app.app_context():
             service.purge_expired()
 
-    app.extensions["huey_tasks"] = {"run_export": run_export, "purge_exports": purge_exports}
+    contact_minutes = app.config["CONTACT_PURGE_MINUTES"]
+
+    @huey.periodic_task(crontab(minute=contact_minutes), name="purge_contacts")
+    def purge_contacts() -> None:
+        with app.app_context():
+            session = get_session()
+            purge_expired_contacts(session)
+            session.commit()
+
+    app.extensions["huey_tasks"] = {
+        "run_export": run_export,
+        "purge_exports": purge_exports,
+        "purge_contacts": purge_contacts,
+    }
 
 
 def init_app(app: Flask) -> None:

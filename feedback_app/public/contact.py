@@ -2,7 +2,7 @@
 
 Asked only when the citizen ticks "hubungi saya"; otherwise whatever was
 typed is dropped. Stored apart from the ratings and deleted after the
-retention period (``flask purge-contacts``).
+retention period (``flask purge-contacts``, and hourly by the worker).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from feedback_app.db import get_session, utcnow
 from feedback_app.models import ResponseContact
@@ -64,13 +65,22 @@ def contact_row(response_id: int, contact: Contact) -> ResponseContact:
     )
 
 
+def purge_expired_contacts(session: Session) -> int:
+    """Delete contact details whose retention period has ended; the ratings stay.
+
+    Run by ``flask purge-contacts`` and by the worker's periodic task.
+    """
+    result = session.execute(
+        delete(ResponseContact).where(ResponseContact.delete_after <= utcnow())
+    )
+    return result.rowcount
+
+
 @click.command("purge-contacts")
 @with_appcontext
 def purge_contacts_command() -> None:
     """Delete contact details whose retention period has ended."""
     session = get_session()
-    result = session.execute(
-        delete(ResponseContact).where(ResponseContact.delete_after <= utcnow())
-    )
+    removed = purge_expired_contacts(session)
     session.commit()
-    click.echo(f"{result.rowcount} contact records deleted.")
+    click.echo(f"{removed} contact records deleted.")
