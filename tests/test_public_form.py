@@ -268,3 +268,19 @@ def test_back_and_send_the_same_answers_again_stores_once(client, session, count
     other = {**data, "U1": "1"}
     client.post(url, data={**form_fields(client.get(url).get_data(as_text=True)), **other})
     assert stored(session) == 2
+
+
+def test_pages_after_the_first_leave_the_citizens_cookies_alone(client, session, counter):
+    """Only what changes the session writes it: no cookie churn on every public page."""
+    url = f"/s/{counter['link'].token}"
+    first = client.get(url)
+    assert "session=" in " ".join(first.headers.getlist("Set-Cookie"))  # the form's CSRF token
+    again = client.get(url)
+    sent = client.post(
+        url, data={**form_fields(again.get_data(as_text=True)), **answers(counter["service"].id)}
+    )
+    assert sent.status_code == 303  # the POST remembers what was sent (a resend is not stored)
+    thanks = client.get(sent.headers["Location"])
+    assert thanks.status_code == 200
+    for page in (again, thanks):
+        assert page.headers.getlist("Set-Cookie") == []

@@ -2,6 +2,8 @@
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_login.utils import _user_context_processor
 
 from feedback_app.db import db
 from feedback_app.extensions import login_manager
@@ -26,5 +28,19 @@ def init_app(app: Flask) -> None:
             return None
         return user if user is not None and user.is_active else None
 
+    _lazy_user_in_templates(app)
     app.register_blueprint(bp)
     app.cli.add_command(cli.create_admin)
+
+
+def _lazy_user_in_templates(app: Flask) -> None:
+    """Templates get ``current_user`` as the lazy proxy, loaded only where a page reads it.
+
+    Flask-Login's own context processor loads the user for every template, and so
+    runs its session protection on every public page too: a citizen's session
+    (CSRF token, what was just sent) was rewritten, and a remember-me cookie
+    cleared, on every page of the public form.
+    """
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if p is not _user_context_processor]
+    app.context_processor(lambda: {"current_user": current_user})
