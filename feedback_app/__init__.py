@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         accounts,
         api,
         audit,
+        backup,
         dashboard,
         demo,
         designer,
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports_web,
         read_api,
         demo,
+        backup,
     )
     for area in areas:
         area.init_app(app)
