@@ -66,7 +66,7 @@ RATE ?= 200
 
 # 10 minutes at 200 submissions/s: run on a quiet machine
 soak: install
-	$(RELIABILITY) --rate $(RATE) --duration $(or $(DURATION),600) --json
+	$(RELIABILITY) --rate $(RATE) --min-rate 0.95 --duration $(or $(DURATION),600) --json
 
 # the 60-second version for CI
 load-ci: install
@@ -81,3 +81,14 @@ crash: install
 outage: install
 	$(RELIABILITY) --outage --postgres $(or $(POSTGRES),private) --rate $(RATE) \
 		--duration $(or $(DURATION),90) --outage-at 30 --outage-seconds 20 --json
+
+# Backups (README "Backups"): `make backup` writes one to instance/backups/ (BACKUP=path
+# chooses the file); `make restore BACKUP=path` replaces the database with it after a check.
+.PHONY: backup restore
+
+backup: install
+	$(FLASK) backup create $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=path/to/backup"; exit 2; }
+	$(FLASK) backup restore "$(BACKUP)"

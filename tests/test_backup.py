@@ -294,6 +294,11 @@ def test_refuses_to_overwrite_and_needs_the_manifest(live, tmp_path):
     backup.with_name(backup.name + ".manifest.json").unlink()
     assert "Manifest" in fails(app, "restore", str(backup), "--yes").output
 
+    missing = make_test_app(f"sqlite:///{tmp_path / 'belum-ada.db'}", None)
+    result = fails(missing, "create", "-o", str(tmp_path / "kosong.db.gz"))
+    assert "tidak ada" in result.output
+    assert not (tmp_path / "belum-ada.db").exists() and not (tmp_path / "kosong.db.gz").exists()
+
 
 # --------------------------------------------------------------------------- PostgreSQL
 

@@ -155,6 +155,8 @@ def create_backup(url: str, output: Path) -> Manifest:
 
 
 def _create_sqlite(database: Path, output: Path, partial: Path) -> Manifest:
+    if not database.is_file():
+        raise BackupError(_("Basis data %(path)s tidak ada.", path=database))
     compressed = output.name.endswith(".gz")
     plain = partial.with_name(partial.name + ".db") if compressed else partial
     try:
