@@ -117,6 +117,8 @@ class Run:
     #: monotonic start and end of the outage (end: the database accepts connections)
     outage: list[float] = field(default_factory=list)
     kills: int = 0
+    #: CPU the load generator itself used, in cores (1.0 = one core busy)
+    client_cores: float = 0.0
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -457,6 +459,7 @@ def drive(
     )
     runner = env.create_local_runner()
     run.started = time.monotonic()
+    cpu = time.process_time()
     stop_at = run.started + args.duration
     workers_before = {p.pid for p in server.workers()}
     runner.start(users + 2, spawn_rate=max(1.0, (users + 2) / args.ramp))
@@ -479,6 +482,7 @@ def drive(
     run.stopping = True
     gevent.joinall(faults, raise_error=True)
     runner.stop()  # round trips under way may finish (and retry) within stop_timeout
+    run.client_cores = (time.process_time() - cpu) / (time.monotonic() - run.started)
     for error in runner.exceptions.values():
         run.errors[f"load generator: {error['msg'][:100]}"] += error["count"]
     replaced = workers_before - {p.pid for p in server.workers()}
@@ -525,6 +529,8 @@ def report(
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()},
         "offered_rate": args.rate,
         "achieved_rate": len(steady) / measured,
+        "rate_met": len(steady) / measured >= args.min_rate * args.rate,
+        "client_cores": run.client_cores,
         "acknowledged": len(run.acknowledged),
         "round_trip_ms": {
             "p50": percentile(trip_ms, 50),
@@ -568,7 +574,13 @@ def report(
     )
     print(
         f"achieved {summary['achieved_rate']:.1f} round trips/s after the {args.ramp:g} s ramp; "
-        f"{len(run.acknowledged)} acknowledged"
+        f"{len(run.acknowledged)} acknowledged; load generator used {run.client_cores:.2f} cores, "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"rate target ≥ {args.min_rate:.0%} of {args.rate:g}/s: "
+        + ("met" if summary["rate_met"] else "MISSED")
+        + ("" if args.min_rate else " (--min-rate 0: reported, not enforced)")
     )
     rt = summary["round_trip_ms"]
     print(
@@ -637,6 +649,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dashboard-rate", type=float, default=1, help="dashboard views/s")
     parser.add_argument("--export-every", type=float, default=30, help="seconds between exports")
+    parser.add_argument(
+        "--min-rate",
+        type=float,
+        default=0,
+        help="fail unless this fraction of --rate is achieved (0: report only)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="per worker (gthread)")
     parser.add_argument("--give-up", type=float, default=60, help="a citizen's patience, seconds")
@@ -687,7 +705,12 @@ def main(argv: list[str] | None = None) -> int:
             out.write_text(json.dumps(summary, indent=2, default=str))
             print(f"wrote {out.relative_to(stack.ROOT)}")
         tolerated = server_log["database_exceptions"] if args.outage else 0
-        failed = bool(run.errors) or not verdict.ok or server_log["exceptions"] > tolerated
+        failed = (
+            bool(run.errors)
+            or not verdict.ok
+            or server_log["exceptions"] > tolerated
+            or (args.min_rate > 0 and not summary["rate_met"])
+        )
         print("RESULT:", "FAILED" if failed else "passed")
         return 1 if failed else 0
     finally:

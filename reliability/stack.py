@@ -294,7 +294,7 @@ def _forget_counters(key_prefix: str) -> None:
 
     with contextlib.suppress(redis.RedisError):
         client = redis.Redis(host=HOST, port=6379, db=0)
-        keys = list(client.scan_iter(match=f"{key_prefix}*", count=1000))
+        keys = list(client.scan_iter(match=f"*LIMITER/{key_prefix}/*", count=1000))
         for start in range(0, len(keys), 500):
             client.delete(*keys[start : start + 500])
         client.close()
