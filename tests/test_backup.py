@@ -25,8 +25,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from feedback_app.backup import BackupError
 from feedback_app.backup.digests import table_digests
-from feedback_app.backup.postgres import VERSIONED_BIN
+from feedback_app.backup.postgres import VERSIONED_BIN, find_tools
 from feedback_app.db import Base, utcnow
 from feedback_app.demo_responses import load_demo_responses
 from feedback_app.migrate import alembic_config, upgrade
@@ -301,6 +302,11 @@ def test_refuses_to_overwrite_and_needs_the_manifest(live, tmp_path):
 
 
 # --------------------------------------------------------------------------- PostgreSQL
+
+
+def test_a_missing_client_program_is_named_with_its_package():
+    with pytest.raises(BackupError, match="pg_dump untuk PostgreSQL 99 .*postgresql-client-99"):
+        find_tools(99)
 
 
 def _pg_dump_present() -> bool:
