@@ -508,7 +508,10 @@ def report(
     verdict: verify.Verdict,
     server_log: dict[str, Any],
 ) -> dict[str, Any]:
-    steady = [t for t in run.trips if t[0] >= run.started + args.ramp]
+    # acknowledged between the end of the ramp and the end of the load (not while draining)
+    steady = [
+        t for t in run.trips if run.started + args.ramp <= t[0] <= run.started + args.duration
+    ]
     measured = max(1e-9, args.duration - args.ramp)
     trip_ms = [s * 1000 for _, s in run.trips]
     requests = {}
