@@ -7,13 +7,13 @@ commits it once at the end of a successful request, so views never commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -81,49 +81,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-#: requests that may write take SQLite's write lock when they begin
-_WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: set on a connection while its transaction has only read (see _sqlite_become_writer)
+_READ_ONLY = "sqlite_read_only"
+_READ_STATEMENT = re.compile(r"\s*(SELECT|PRAGMA|EXPLAIN|BEGIN|COMMIT|ROLLBACK|RELEASE)\b", re.I)
+_WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+
+
+def _reads_only(statement: str) -> bool:
+    if _READ_STATEMENT.match(statement):
+        return True
+    # a common table expression feeding a SELECT (the unit tree) reads too
+    return statement.lstrip()[:4].upper() == "WITH" and not _WRITE_WORD.search(statement)
 
 
 def _sqlite_begin(connection: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; begin explicitly instead.
-    # A deferred transaction that has read cannot become a writer once another
-    # connection committed (WAL answers SQLITE_BUSY at once, ignoring the busy
-    # timeout), so requests that write begin IMMEDIATE and queue for the lock.
-    writing = (
-        has_request_context()
-        and request.method in _WRITING_METHODS
-        and not g.get("sqlite_reading_first", False)
-    )
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    connection.info[_READ_ONLY] = True
+    connection.exec_driver_sql("BEGIN")
 
 
-@contextmanager
-def reading_first(session: Session) -> Iterator[None]:
-    """A writing request's reads, in a transaction of their own that takes no write lock.
+def _sqlite_become_writer(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    """Before a transaction's first write (or savepoint), restart it as SQLite's writer.
 
-    SQLite has one writer at a time, and a request that may write begins IMMEDIATE
-    (see :func:`_sqlite_begin`), so it holds the lock from its first read to its commit.
-    Inside this block the reads begin an ordinary transaction, which is ended (rolled
-    back: it wrote nothing) when the block ends; the writes after it begin a fresh,
-    short IMMEDIATE transaction. Only for reads whose answer the writes may safely
-    act on a moment later (the writes re-check what matters, e.g. ON CONFLICT).
-    When the request is already in a transaction, the reads simply join it.
+    A transaction that began deferred and has read cannot become the writer once
+    another connection has committed: WAL answers SQLITE_BUSY at once, whatever
+    the busy timeout. So the transaction, which has only read, is ended, and the
+    writes begin IMMEDIATE: they queue for the one write lock and hold it only
+    from the first write to the commit. A request's reads and writes then see
+    the database as PostgreSQL's READ COMMITTED (production's isolation) does.
     """
-    if session.in_transaction():
-        yield
+    if not connection.info.get(_READ_ONLY) or _reads_only(statement):
         return
-    g.sqlite_reading_first = True
+    raw = connection.connection.dbapi_connection
     try:
-        yield
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        g.sqlite_reading_first = False
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("reading_first: a change was made while only reading")
-    session.rollback()
+        if raw.in_transaction:
+            raw.execute("COMMIT")  # it only read
+        raw.execute("BEGIN IMMEDIATE")
+    except raw.OperationalError as error:  # the busy timeout ran out: as if the write had
+        raise OperationalError(statement, None, error) from error
+    connection.info[_READ_ONLY] = False
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -132,6 +128,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_become_writer)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

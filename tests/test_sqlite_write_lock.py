@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from feedback_app import db as db_module
 from feedback_app.migrate import upgrade
-from feedback_app.models import Response
+from feedback_app.models import Agency, Response
 from feedback_app.public.links import ensure_counter_link, ensure_default_survey
 from tests.conftest import make_test_app
 from tests.factories import Factory
@@ -113,3 +113,23 @@ def test_a_lock_held_too_long_stores_nothing_half_way(own_app, writer):
     # the same form, sent again once the database is free, is stored
     assert client.post(url, data=fields).status_code == 303
     assert stored(app) == 1
+
+
+def test_a_transaction_that_read_writes_after_another_connection_committed(own_app):
+    """A GET that records something after reading (an export's audit row) must not fail.
+
+    In WAL mode a transaction that has read cannot become the writer after another
+    connection committed; the app restarts it as the writer before its first write.
+    """
+    app, path, _, _ = own_app
+    engine = app.extensions["db"].engine
+    with engine.connect() as connection:
+        before = connection.execute(select(func.count()).select_from(Agency)).scalar_one()
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("UPDATE agencies SET name = name || ' (baru)'")
+        other.close()
+        connection.execute(update(Agency).values(code=Agency.code + "-X"))
+        connection.commit()
+        names = connection.execute(select(Agency.name, Agency.code)).all()
+    assert before == len(names) == 1
+    assert names[0].name.endswith(" (baru)") and names[0].code.endswith("-X")  # both kept

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from functools import cache, cached_property
 from typing import Any
@@ -32,11 +31,11 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
-from feedback_app.db import db, reading_first, utcnow
+from feedback_app.db import db, utcnow
 from feedback_app.extensions import csrf
 from feedback_app.followups.service import on_response
 from feedback_app.models import (
@@ -435,45 +434,33 @@ def _accept(target: Target | Any):  # type: ignore[no-untyped-def]
         on_response(db, response_id, row, definition, complaint=contact is not None)
         if contact is not None:
             db.add(contact_row(response_id, contact))
-        if code is not None:
-            code.used_at = now
-            code.response_id = response_id
-        if contact is not None or code is not None:
+        if contact is not None:
             db.flush()
+        if code is not None:
+            # spent only if still unused: of two taps at once, one response is kept
+            spent = db.execute(
+                update(TransactionCode)
+                .where(TransactionCode.id == code.id, TransactionCode.used_at.is_(None))
+                .values(used_at=now, response_id=response_id)
+                .execution_options(synchronize_session=False)
+            )
+            if spent.rowcount != 1:
+                raise _CodeSpent
 
-    def write():  # type: ignore[no-untyped-def]
-        if contact is None and code is None:
-            store()  # nothing else to write: any error is a 500, never a silent thank-you
-        else:
-            try:
-                with db.begin_nested():
-                    store()
-            except IntegrityError:
-                pass  # the code or contact was stored by a concurrent tap
-        _remember_sent(target, digest, now)
-        return redirect(target.thanks_url, code=303)
-
-    return _Write(write)
+    if contact is None and code is None:
+        store()  # nothing else to write: any error is a 500, never a silent thank-you
+    else:
+        try:
+            with db.begin_nested():
+                store()
+        except (IntegrityError, _CodeSpent):
+            pass  # the code or contact was stored by a concurrent tap
+    _remember_sent(target, digest, now)
+    return redirect(target.thanks_url, code=303)
 
 
-@dataclass(frozen=True, slots=True)
-class _Write:
-    """What an accepted submission still has to write, after the reads (see _submit)."""
-
-    run: Callable[[], Any]
-
-
-def _submit(resolve: Callable[[], Target | Any], *, read_first: bool = True):  # type: ignore[no-untyped-def]
-    """Resolve the form, check and assess the answers, then store them.
-
-    On SQLite the checks read outside the write lock (``reading_first``) and the
-    lock is held only for the writes; a concurrent tap of the same form is still
-    stored once (the INSERT's ON CONFLICT). A transaction code is checked and
-    spent under the lock (``read_first=False``), so it is never used twice.
-    """
-    with reading_first(db) if read_first else nullcontext():
-        outcome = _accept(resolve())
-    return outcome.run() if isinstance(outcome, _Write) else outcome
+class _CodeSpent(Exception):
+    """A concurrent tap used the transaction code first; this response is undone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,7 +536,7 @@ def form(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt  # checked in _accept, so an expired token re-renders the answers instead of a 400
 @ratelimit.public_post
 def submit(token: str):  # type: ignore[no-untyped-def]
-    return _submit(lambda: _link_target(token, PUBLIC_KINDS))
+    return _accept(_link_target(token, PUBLIC_KINDS))
 
 
 @bp.get("/s/<token>/terima-kasih")
@@ -567,9 +554,8 @@ def _thanks(token: str, kinds: tuple[LinkKind, ...], **extra: Any):  # type: ign
 @csrf.exempt
 @ratelimit.small_body  # no rate limit: one tablet serves everybody at the exit
 def kiosk(token: str):  # type: ignore[no-untyped-def]
-    if request.method == "POST":
-        return _submit(lambda: _link_target(token, (LinkKind.KIOSK,)))
-    return _show(_link_target(token, (LinkKind.KIOSK,)))
+    target = _link_target(token, (LinkKind.KIOSK,))
+    return _accept(target) if request.method == "POST" else _show(target)
 
 
 @bp.get("/k/<token>/terima-kasih")
@@ -586,9 +572,8 @@ def kiosk_thanks(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt
 @ratelimit.public_post
 def code(code: str):  # type: ignore[no-untyped-def]
-    if request.method == "POST":
-        return _submit(lambda: _code_target(code), read_first=False)
-    return _show(_code_target(code))
+    target = _code_target(code)
+    return _accept(target) if request.method == "POST" else _show(target)
 
 
 @bp.get("/c/<code>/terima-kasih")
