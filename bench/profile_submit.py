@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from submit import GENEROUS_LIMIT, SECRET_KEY, answers_for  # noqa: E402
+from submit import GENEROUS_LIMIT, REDIS_LIMITS, SECRET_KEY, answers_for  # noqa: E402
 
 PHASES = ("GET form", "POST answers", "GET thank-you")
 #: collaborators of feedback_app.public.views, timed where the view calls them
@@ -129,6 +129,9 @@ def full_app(db_path: str, trips: int, top: int) -> None:
             "SECRET_KEY": SECRET_KEY,
             "PUBLIC_DEVICE_LIMIT": GENEROUS_LIMIT,
             "PUBLIC_IP_LIMIT": GENEROUS_LIMIT,
+            # as in production (and bench/submit.py): the counters in Redis
+            "RATELIMIT_STORAGE_URI": REDIS_LIMITS,
+            "RATELIMIT_KEY_PREFIX": f"bench-profile-{os.getpid()}",
         }
     )
     clock = Clock()

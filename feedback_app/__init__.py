@@ -115,8 +115,15 @@ def _register_errors(app: Flask) -> None:
 
         return handler
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, page(code))
+
+    @app.errorhandler(429)
+    def too_many(error):  # type: ignore[no-untyped-def]
+        from feedback_app.public.ratelimit import retry_after
+
+        headers = {"Retry-After": str(retry_after())}
+        return render_template("errors.html", code=429), 429, headers
 
     @app.errorhandler(CSRFError)
     def csrf_expired(error):  # type: ignore[no-untyped-def]

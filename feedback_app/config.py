@@ -35,7 +35,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # shared counters in production: redis://...
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
+    # X-RateLimit-* on every answer would cost two Redis round trips per request;
+    # a refused request gets Retry-After (feedback_app.public.ratelimit.retry_after)
+    "RATELIMIT_HEADERS_ENABLED": False,
     # if Redis is unreachable, count in each worker's memory rather than fail requests
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # how many proxies in front of the app set X-Forwarded-For (0: none, use the socket)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import time
@@ -190,15 +191,26 @@ def _language() -> str:
     return str(get_locale() or "id")
 
 
-def _too_many(error: Exception):  # type: ignore[no-untyped-def]
+def retry_after() -> int:
+    """Seconds until the limit that was hit lets requests through again.
+
+    Flask-Limiter's own X-RateLimit headers are off (RATELIMIT_HEADERS_ENABLED):
+    they cost two more Redis round trips on every limited request, so only a
+    refused request asks Redis when its window ends.
+    """
     current = limiter.current_limit
     seconds = current.reset_at - time.time() if current is not None else 60
+    return max(1, math.ceil(seconds))
+
+
+def _too_many(error: Exception):  # type: ignore[no-untyped-def]
+    seconds = retry_after()
     # the window's end is rounded up to the next second: 60.4 s is still "1 minute"
     minutes = max(1, round(seconds / 60))
     page = render_template(
         "public/limited.html", code=429, minutes=minutes, back=request.path, lang=_language()
     )
-    return page, 429
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 def _too_large(error: Exception):  # type: ignore[no-untyped-def]
