@@ -144,4 +144,8 @@ def init_app(app: Flask) -> None:
         original = error.original_exception
         if original is not None and is_unavailable(original):
             return unavailable_response(original)
+        if request.blueprint == "public":
+            # what the failed request noted (the answers just sent) must not make
+            # the citizen's next try look like a resend
+            _restore_browser_session()
         return previous(error) if previous is not None else error

@@ -284,3 +284,27 @@ def test_pages_after_the_first_leave_the_citizens_cookies_alone(client, session,
     assert thanks.status_code == 200
     for page in (again, thanks):
         assert page.headers.getlist("Set-Cookie") == []
+
+
+def test_after_a_server_error_sending_again_stores_the_answers(
+    app, client, session, counter, monkeypatch
+):
+    """A failed submission leaves the browser's session as it was: the retry is not a resend."""
+    from feedback_app.public import views
+
+    url = f"/s/{counter['link'].token}"
+    fields = {
+        **form_fields(client.get(url).get_data(as_text=True)),
+        **answers(counter["service"].id),
+    }
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug while storing")
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    with monkeypatch.context() as patch:
+        patch.setattr(views, "on_response", broken)
+        assert client.post(url, data=fields).status_code == 500
+    assert stored(session) == 0
+    assert client.post(url, data=fields).status_code == 303
+    assert stored(session) == 1
