@@ -298,12 +298,15 @@ def test_after_a_server_error_sending_again_stores_the_answers(
         **answers(counter["service"].id),
     }
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("a bug while storing")
+    remember = views._remember_sent
+
+    def noted_then_broken(*args, **kwargs):  # the note is written, then the commit fails
+        remember(*args, **kwargs)
+        raise RuntimeError("the commit failed")
 
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     with monkeypatch.context() as patch:
-        patch.setattr(views, "on_response", broken)
+        patch.setattr(views, "_remember_sent", noted_then_broken)
         assert client.post(url, data=fields).status_code == 500
     assert stored(session) == 0
     assert client.post(url, data=fields).status_code == 303
