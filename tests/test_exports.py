@@ -491,3 +491,33 @@ def test_cli_export(app, session, world, tmp_path):
         ]  # fmt: skip
     )
     assert result.exit_code != 0 and "outside" in result.output
+
+
+def test_a_job_that_lost_its_worker_is_marked_failed_after_a_day(app, client, session, world):
+    from feedback_app.exports_web import service
+
+    login(client, world.head.email)
+    export(client, {"kind": "summary", "format": "xlsx", "background": "y"})
+    job = session.scalars(select(ExportJob).order_by(ExportJob.id.desc())).first()
+    session.refresh(job)
+    job.status = JobStatus.RUNNING  # the worker died half-way
+    job.file_name = None
+    job.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+    fresh = ExportJob(
+        user_id=job.user_id,
+        agency_id=job.agency_id,
+        kind=job.kind,
+        format=job.format,
+        filters=job.filters,
+        status=JobStatus.RUNNING,
+    )
+    session.add(fresh)
+    session.flush()
+    with app.app_context():
+        service.purge_expired()
+    session.refresh(job)
+    session.refresh(fresh)
+    assert job.status == JobStatus.FAILED and "silakan ulangi" in job.error
+    assert fresh.status == JobStatus.RUNNING  # still within its day
+    page = client.get(f"/ekspor/tugas/{job.id}").get_data(as_text=True)
+    assert "Ekspor gagal" in page  # the owner sees it failed, not a bar that never moves

@@ -875,6 +875,11 @@ def job_path(job: ExportJob) -> Path | None:
     return path if path.is_file() else None
 
 
+#: a queued or running job older than this has lost its worker
+STALLED_AFTER = dt.timedelta(hours=24)
+STALLED_MESSAGE = "Pekerjaan terhenti sebelum selesai (pekerja latar berhenti); silakan ulangi."
+
+
 def purge_expired(now: dt.datetime | None = None) -> int:
     """Remove the files of jobs past their time; returns how many were removed."""
     session = get_session()
@@ -888,6 +893,18 @@ def purge_expired(now: dt.datetime | None = None) -> int:
         (folder / (job.file_name or "")).unlink(missing_ok=True)
         job.file_name = None
         removed += 1
+    # a job whose worker died, or could not record its failure (the database was
+    # away), would show "running" for ever: after a day it is marked failed
+    stalled = session.scalars(
+        select(ExportJob).where(
+            ExportJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            ExportJob.created_at <= now - STALLED_AFTER,
+        )
+    )
+    for job in stalled:
+        job.status = JobStatus.FAILED
+        job.error = STALLED_MESSAGE
+        job.finished_at = now
     # files left by a worker that died half-way
     cutoff = time.time() - 24 * 3600
     for partial in folder.glob("*.part"):
