@@ -15,6 +15,7 @@ import itertools
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -31,8 +32,21 @@ _DELIMITERS = (";", ",", "\t")
 _MAX_BLANK_RUN = 1000
 #: how many rows from the top may hold a title above the header row
 _HEADER_SEARCH_ROWS = 10
-#: what openpyxl raises on a damaged or foreign zip (SyntaxError covers XML parse errors)
-_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError)
+#: what openpyxl raises on a damaged or foreign zip (SyntaxError covers XML parse errors);
+#: zipfile adds zlib.error and EOFError for a damaged compressed stream, NotImplementedError
+#: for a compression method or zip version it lacks, RuntimeError for an encrypted member
+_XLSX_ERRORS = (
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    OSError,
+    SyntaxError,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class ImportFileError(ValueError):
