@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from feedback_app.db import db, utcnow
 from feedback_app.models import Agency, ApiToken
@@ -36,6 +37,27 @@ def api_error_response(error: ApiError) -> Response:
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="feedback_app"'
     return response
+
+
+def routing_error_as_json() -> Response | None:
+    """An unknown address or a wrong method under ``/api/`` answers in JSON too.
+
+    Runs before the view: a blueprint's own 404/405 handlers never see the errors
+    raised while matching the address, so without this a machine got an HTML page.
+    """
+    problem = request.routing_exception
+    if not isinstance(problem, NotFound | MethodNotAllowed) or not request.path.startswith("/api/"):
+        return None
+    if isinstance(problem, MethodNotAllowed):
+        allowed = sorted(set(problem.valid_methods or ()) - {"HEAD", "OPTIONS"})
+        response = api_error_response(
+            ApiError(405, f"method not allowed here; use {' or '.join(allowed)}")
+        )
+        response.headers["Allow"] = ", ".join(problem.valid_methods or ())
+        return response
+    return api_error_response(
+        ApiError(404, "not found: the API's addresses are listed in /api/v1/openapi.json")
+    )
 
 
 def authenticate_bearer() -> ApiToken:

@@ -38,7 +38,11 @@ bp.register_error_handler(ApiError, api_error_response)
 def _body() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(400, "send a JSON object with 'Content-Type: application/json'")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # "silent" covers syntax errors only; arrays nested thousands deep exhaust the parser
+        raise ApiError(400, "the request body is nested too deeply to be a code request") from None
     if body is None:
         raise ApiError(400, "the request body is not valid JSON")
     if not isinstance(body, dict):
