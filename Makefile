@@ -92,3 +92,9 @@ backup: install
 restore: install
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=path/to/backup"; exit 2; }
 	$(FLASK) backup restore "$(BACKUP)"
+
+# Hypothesis against every door that takes input (tests/test_fuzz.py) with over 10,000
+# inputs in all; prints how many inputs were tried and how many server errors were seen.
+.PHONY: fuzz
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1500} $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)

@@ -120,3 +120,21 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
     response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Totals that tests leave in their user properties (fuzz inputs, authorization cases).
+
+    Read from the teardown reports, which xdist workers send on to the main process too.
+    """
+    totals: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "teardown":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                totals[name] = totals.get(name, 0) + value
+    if totals:
+        terminalreporter.section("totals")
+        for name, value in sorted(totals.items()):
+            terminalreporter.write_line(f"{name}: {value:,}")
