@@ -641,6 +641,18 @@ def test_code_addresses(app, session, citizen, tally, data):
         assert live.used_at is None
 
 
+@pytest.mark.parametrize("code", ["\x00", "ab\x00cd", "kode\u0000", "ａｂｃ", "abc def"])
+def test_a_code_that_cannot_be_one_is_not_found(client, session, citizen, code):
+    """Found by test_code_addresses on PostgreSQL: a NUL byte in the address reached the
+    query, and PostgreSQL refuses text holding NUL (a 500)."""
+    before = row_counts(session)
+    for method, suffix in (("GET", ""), ("POST", ""), ("GET", "/terima-kasih")):
+        response = client.open(f"/c/{quote(code, safe='')}{suffix}", method=method)
+        assert response.status_code == 404
+        assert_public_refusal(response)
+    assert added(before, row_counts(session)) == {}
+
+
 # --- the queue machine's API that mints codes ---------------------------------------------
 
 
@@ -791,6 +803,25 @@ def test_codes_api(app, session, api_world, tally, data):
             assert changes == {}, changes
             if _secret_of(headers) not in {s for s, reach in world.tokens.values() if reach}:
                 assert response.status_code == 401
+
+
+@pytest.mark.parametrize("field", ["service_point", "service"])
+@pytest.mark.parametrize("code", ["\x00", "LOKET-MINE\x00", "LOKET MINE", "LOKET–MINE"])
+def test_a_code_with_characters_no_code_has_is_a_400(app, session, api_world, field, code):
+    """Found by test_codes_api on PostgreSQL: a NUL byte in a counter's code reached the query."""
+    body = {"service_point": api_world.points["mine"].id, field: code}
+    before = row_counts(session)
+    response = app.test_client().post(
+        "/api/v1/codes",
+        json=body,
+        headers={"Authorization": f"Bearer {api_world.tokens['agency'][0]}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": f"'{field}' code has only letters, digits, '.', '_' and '-'",
+        "field": field,
+    }
+    assert added(before, row_counts(session)) == {}
 
 
 def test_json_nested_too_deeply_is_refused(app, session, api_world):

@@ -71,6 +71,10 @@ def _reference(body: dict[str, Any], field: str, *, required: bool) -> int | str
         value = value.strip().upper()
         if not value or len(value) > 40:
             raise ApiError(400, f"'{field}' code must be 1 to 40 characters", field)
+        # codes are checked the same way when made (forms, imports); nothing else can match,
+        # and PostgreSQL would refuse a query holding a NUL byte
+        if not all(c.isascii() and (c.isalnum() or c in "-_.") for c in value):
+            raise ApiError(400, f"'{field}' code has only letters, digits, '.', '_' and '-'", field)
     return value
 
 

@@ -17,6 +17,7 @@ from feedback_app.models import (
     Survey,
     SurveyStatus,
     SurveyVersion,
+    TransactionCode,
     Unit,
 )
 
@@ -74,6 +75,21 @@ def find_link(session: Session, token: str) -> PublicLink | None:
     if not token.isascii() or not token.isalnum() or len(token) > 32:
         return None
     return session.scalar(select(PublicLink).where(PublicLink.token == token.lower()))
+
+
+def code_key(code: str) -> str | None:
+    """The value a typed single-use code is looked up by (lower case, at most 16
+    characters), or None when it cannot be a code: only ASCII letters and digits are
+    (PostgreSQL refuses a query holding a NUL byte, so junk never reaches it)."""
+    key = code.lower()[:16]
+    return key if key.isascii() and key.isalnum() else None
+
+
+def find_code(session: Session, code: str) -> TransactionCode | None:
+    key = code_key(code)
+    if key is None:
+        return None
+    return session.scalar(select(TransactionCode).where(TransactionCode.code == key))
 
 
 def on_duty(session: Session, point: ServicePoint, at: dt.datetime) -> list[Employee]:

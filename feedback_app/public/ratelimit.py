@@ -34,6 +34,7 @@ from sqlalchemy import select
 from feedback_app.db import db
 from feedback_app.extensions import limiter
 from feedback_app.models import TransactionCode
+from feedback_app.public.links import code_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,11 +96,12 @@ def _target() -> str:
         target = f"s:{token.lower()}" if _TOKEN.match(token) else "s:?"
     else:
         # a transaction code counts against its counter; unknown codes share one bucket
-        point_id = db.scalar(
-            select(TransactionCode.service_point_id).where(
-                TransactionCode.code == str(args.get("code", "")).lower()[:16]
+        key = code_key(str(args.get("code", "")))
+        point_id = None
+        if key is not None:
+            point_id = db.scalar(
+                select(TransactionCode.service_point_id).where(TransactionCode.code == key)
             )
-        )
         target = f"c:{point_id}" if point_id is not None else "c:?"
     g.ratelimit_target = target
     return target

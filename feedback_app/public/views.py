@@ -53,7 +53,7 @@ from feedback_app.public import cache as public_cache
 from feedback_app.public import form as survey_form
 from feedback_app.public.cache import EmployeeInfo, LinkInfo, Place
 from feedback_app.public.contact import contact_row, parse_contact
-from feedback_app.public.links import duty_point_id, survey_is_open
+from feedback_app.public.links import duty_point_id, find_code, survey_is_open
 from feedback_app.results.aggregates import Tally
 
 bp = Blueprint("public", __name__)
@@ -170,7 +170,7 @@ def _link_target(token: str, kinds: tuple[LinkKind, ...]) -> Target | Any:
 
 
 def _code_target(code: str) -> Target | Any:
-    found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
+    found = find_code(db, code)
     if found is None:
         abort(404)
     if found.used_at is not None or found.expires_at <= utcnow():
@@ -578,7 +578,7 @@ def code(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/c/<code>/terima-kasih")
 def code_thanks(code: str):  # type: ignore[no-untyped-def]
-    found = db.scalar(select(TransactionCode).where(TransactionCode.code == code.lower()[:16]))
+    found = find_code(db, code)
     if found is None or found.used_at is None:
         abort(404)
     unit = public_cache.point_place(db, found.service_point_id).unit
