@@ -1048,6 +1048,18 @@ def _spoil_zip(data: bytes, draw: st.DrawFn) -> bytes:
     )
 
 
+def filler_rows(kind: str, count: int = 150) -> list[list[str]]:
+    """Good rows of their own keys, to make a file long."""
+    if kind == "units":
+        return [[f"PAD-{i}", f"Unit Pengisi {i}", "upt", "DINKES", "", ""] for i in range(count)]
+    if kind == "counters":
+        return [["DINKES", f"PAD-{i}", f"Loket Pengisi {i}", ""] for i in range(count)]
+    if kind == "services":
+        return [["DINKES", f"PAD-{i}", f"Layanan Pengisi {i}", "", ""] for i in range(count)]
+    nips = (f"199001152015031{100 + i:03d}" for i in range(count))
+    return [[nip, "Pegawai Pengisi", "Staf", "DINKES", ""] for nip in nips]
+
+
 @dataclass
 class ImportFile:
     name: str
@@ -1062,6 +1074,9 @@ class ImportFile:
 def import_files(draw: st.DrawFn, kind: str) -> ImportFile:
     header = list(KIND_HEADERS[kind])
     rows = draw(valid_rows(kind))
+    if draw(st.integers(0, 4)) == 0:
+        # a long file: what is spoilt below comes after the first kilobytes the reader sniffs
+        rows = [*filler_rows(kind), *rows]
     spoilt = False
     for _ in range(draw(st.integers(0, 3))):
         spoilt = True
@@ -1244,6 +1259,24 @@ def test_a_workbook_with_a_damaged_member_is_refused_with_a_message(
     assert "Berkas XLSX tidak dapat dibaca" in page_of(response)
     assert added(before, row_counts(session)) == {}
     assert upload(import_world, "units", "unit.xlsx", good, False).status_code == 302
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_nul_byte_deep_in_a_csv_is_refused(session, import_world, encoding):
+    """Found by test_import_near_valid_files on PostgreSQL: the reader looked for NUL bytes
+    only in the first 4 KB, and PostgreSQL refuses to store one (a 500)."""
+    rows = [
+        KIND_HEADERS["units"],
+        *filler_rows("units"),
+        ["NUL-1", "Dinas\x00Baru", "dinas", "", "", ""],
+    ]
+    data = csv_file(rows, delimiter=",", encoding=encoding, bom=False)
+    assert data.index(b"\x00" if encoding == "utf-8" else b"\x00\x00") > 4096
+    before = row_counts(session)
+    response = upload(import_world, "units", "unit.csv", data, False)
+    assert response.status_code == 422
+    assert "Berkas ini bukan CSV atau XLSX" in page_of(response)
+    assert added(before, row_counts(session)) == {}
 
 
 # --- rate limits still answer a burst of garbage ------------------------------------------

@@ -175,6 +175,12 @@ def _delimiter(header_line: str) -> str:
 
 def _read_csv(data: bytes, *, max_rows: int, expected: set[str] | None) -> Table:
     text, note = _decode(data)
+    if "\x00" in text:
+        # past the first kilobytes _decode sniffs, or inside UTF-16: no spreadsheet writes
+        # a NUL, and PostgreSQL refuses to store one
+        raise ImportFileError(
+            _l("Berkas ini bukan CSV atau XLSX. Unggah berkas CSV atau XLSX dari Excel.")
+        )
     notes = [note] if note else []
     lines = text.splitlines(keepends=True)
     sep_hint = re.fullmatch(r"sep=(.)", lines[0].strip("\r\n")) if lines else None
