@@ -97,4 +97,4 @@ restore: install
 # inputs in all; prints how many inputs were tried and how many server errors were seen.
 .PHONY: fuzz
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1600} $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1700} $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)

@@ -540,6 +540,11 @@ CONTENT_TYPES = [
 ]
 
 
+def json_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Lists and objects of ``inner`` (a named function: Hypothesis reads a lambda's source)."""
+    return st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner)
+
+
 def _urlencoded(pairs: list[tuple[str, str]]) -> bytes:
     return "&".join(f"{quote(k)}={quote(v)}" for k, v in pairs).encode()
 
@@ -549,7 +554,7 @@ random_bodies = st.one_of(
     st.lists(st.tuples(st.text(max_size=20), nasty_text), max_size=30).map(_urlencoded),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner),
+        json_containers,
         max_leaves=20,
     ).map(lambda v: json.dumps(v).encode()),
     st.integers(1, 50_000).map(lambda depth: b"[" * depth),
@@ -691,6 +696,8 @@ def api_world(session: Session, factory: Factory) -> ApiWorld:
         ("unit", agency.id, units["mine"].id, frozenset({"mine", "below"})),
         ("other", units["other"].agency_id, None, frozenset({"other"})),
         ("revoked", agency.id, None, frozenset()),
+        # a live token of an agency that was switched off
+        ("switched off", factory.agency(name="Kota Nonaktif", active=False).id, None, frozenset()),
     ):
         token, secret = create_api_token(session, agency_id=agency_id, unit_id=unit_id, name=name)
         token.active = name != "revoked"
@@ -719,7 +726,7 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()
     | nasty_text,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    json_containers,
     max_leaves=10,
 )
 
