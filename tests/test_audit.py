@@ -12,6 +12,7 @@ import io
 import json
 import re
 import secrets
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
@@ -33,6 +34,7 @@ from feedback_app.models import (
     ServicePoint,
     Survey,
     SurveyStatus,
+    TimeZone,
     Unit,
     User,
 )
@@ -491,7 +493,8 @@ def test_an_events_record_history_and_the_filters(client, session, factory, mana
     assert "2 kejadian" in client.get("/audit/?q=Dinas+B").get_data(as_text=True)
     assert "3 kejadian" in client.get("/audit/?actor=admin+tebing").get_data(as_text=True)
     assert "0 kejadian" in client.get("/audit/?actor=orang+lain").get_data(as_text=True)
-    today = dt.datetime.now(dt.UTC).date()
+    # dates are the viewer's: the agency's clock (WIB here), a day ahead of UTC after 17:00
+    today = dt.datetime.now(ZoneInfo(TimeZone.WIB.iana)).date()
     tomorrow = (today + dt.timedelta(days=1)).isoformat()
     assert "0 kejadian" in client.get(f"/audit/?date_from={tomorrow}").get_data(as_text=True)
     yesterday = (today - dt.timedelta(days=1)).isoformat()
