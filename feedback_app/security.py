@@ -27,7 +27,17 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, request, session
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_url, logout_user
 from flask_login.signals import user_loaded_from_cookie, user_logged_in, user_logged_out
@@ -214,8 +224,24 @@ def _expire_staff_session() -> Any:
     return redirect(login_url(login_view, next_url=_return_path()))
 
 
+def _refuse_nul_characters() -> Any:
+    """A NUL in a staff form's text is never typing: refuse it before any form sees it.
+
+    PostgreSQL cannot store NUL in text (the request would end in a 500) and SQLite
+    would keep it. The citizen areas check their own input (``PUBLIC_BLUEPRINTS``).
+    """
+    if request.method not in ("POST", "PUT", "PATCH") or request.blueprint in PUBLIC_BLUEPRINTS:
+        return None
+    values = (*request.form.values(), *request.args.values())
+    if not any("\x00" in value for value in values):
+        return None
+    message = _("Isian berisi karakter yang tidak diizinkan (NUL). Periksa lalu kirim lagi.")
+    return render_template("errors.html", code=400, message=message), 400
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(_refuse_nul_characters)
     app.before_request(_expire_staff_session)
     app.after_request(_set_headers)
     user_logged_in.connect(_stamp_sign_in, app)

@@ -683,3 +683,25 @@ def test_an_expired_staff_session_never_stops_a_citizen(app, client, staff, sess
     assert sent.status_code in (302, 303), sent.get_data(as_text=True)[:500]
     assert "terima-kasih" in sent.headers["Location"]
     assert session.scalar(select(func.count()).select_from(Response)) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/login", "email"), ("/org/units/new", "name"), ("/org/services/new", "name")],
+)
+def test_a_nul_character_in_a_staff_form_is_refused_and_nothing_is_stored(
+    client, session, factory, url, field
+):
+    """PostgreSQL cannot store NUL in text: a clear 400, not a 500 (found by fuzzing)."""
+    from feedback_app.models import Service
+
+    admin = factory.user(role=Role.AGENCY_ADMIN)
+    if url != "/login":
+        login(client, admin.email)
+    counts = [session.scalar(select(func.count()).select_from(m)) for m in (Unit, Service, User)]
+    token = csrf_token(client, url)
+    sent = client.post(url, data={"csrf_token": token, field: "Dinas\x00X", "password": "x"})
+    assert sent.status_code == 400
+    assert "karakter yang tidak diizinkan" in sent.get_data(as_text=True)
+    after = [session.scalar(select(func.count()).select_from(m)) for m in (Unit, Service, User)]
+    assert after == counts
