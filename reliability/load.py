@@ -229,19 +229,23 @@ class Citizen(Browser):
         while True:
             status, page, headers = self.call("GET", path, "GET form", jar)
             if status == 200:
-                break
-            run.failed("GET form", status, page)
+                try:
+                    data = answers_for(page, random.Random())
+                    break
+                except HttpError as error:
+                    if run.mode != "crash":
+                        run.errors[f"GET form: {error}"] += 1
+                        return
+                    # a worker killed while sending the page: the phone got half of it
+                    run.transient["GET form: page cut off (worker killed)"] += 1
+            else:
+                run.failed("GET form", status, page)
             if time.monotonic() > deadline:
                 run.gave_up += 1
                 run.errors["gave up: form never shown"] += 1
                 return
             gevent.sleep(_backoff(attempt, headers.get("retry-after") if headers else None))
             attempt += 1
-        try:
-            data = answers_for(page, random.Random())
-        except HttpError as error:
-            run.errors[f"GET form: {error}"] += 1
-            return
         marker = run.new_marker()
         data["saran"] = marker
         sent: list[tuple[str, str]] = list(data.items())
