@@ -523,3 +523,35 @@ def test_a_deactivated_agency_signs_its_users_out(app, client, session, factory)
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     refused = client.post("/login", data={"email": user.email, "password": "x"})
     assert refused.status_code in (400, 401)
+
+
+def test_a_new_password_ends_the_users_other_sessions(app, client, session, factory):
+    """A phone left signed in, or a stolen cookie, stops working when the password changes."""
+    user = factory.user(Role.AGENCY_ADMIN)
+    other_browser = app.test_client()
+    login(other_browser, user.email)
+    remembered = app.test_client()
+    post_form(remembered, "/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    login(client, user.email)
+    assert other_browser.get("/users/").status_code == 200
+
+    edit = f"/users/{user.id}/edit"
+    changed = post_form(
+        client,
+        edit,
+        {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role.value,
+            "agency_id": user.agency_id,
+            "password": "kata-sandi-baru-9",
+        },
+    )
+    assert changed.status_code in (302, 303)
+    assert client.get("/users/").status_code == 200  # the browser that changed it stays in
+    with remembered.session_transaction() as cookies:
+        cookies.clear()  # the browser was closed: only the remember-me cookie is left
+    for browser in (other_browser, remembered):
+        gone = browser.get("/users/")
+        assert gone.status_code == 302 and "/login" in gone.headers["Location"]
+    assert login(other_browser, user.email, "kata-sandi-baru-9").status_code in (302, 303)

@@ -169,8 +169,9 @@ def sign_in(app: Flask, client: FlaskClient, user: User) -> None:
     """Sign ``user`` in without the deliberately slow password check (tested in test_accounts)."""
     with app.test_request_context(environ_base=client.environ_base):
         identifier = app.login_manager._session_identifier_generator()
+        session_id = user.get_id()  # the id with its password stamp
     with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(user.id)
+        browser_session["_user_id"] = session_id
         browser_session["_fresh"] = True
         browser_session["_id"] = identifier
 

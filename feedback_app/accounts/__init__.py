@@ -1,10 +1,13 @@
 """Accounts: sign-in, roles, scope, user management and the first administrator."""
 
+import hmac
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login.utils import _user_context_processor
 
+from feedback_app.accounts.passwords import password_stamp
 from feedback_app.db import db
 from feedback_app.extensions import login_manager
 
@@ -20,13 +23,17 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        """The signed-in user; a deactivated account is signed out at its next request."""
+    def load_user(session_id: str) -> User | None:
+        """The signed-in user; a deactivated account, or a session made with a password
+        that has since changed, is signed out at its next request."""
+        user_id, _, stamp = session_id.partition(".")
         try:
             user = db.get(User, int(user_id))
         except ValueError:
             return None
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active:
+            return None
+        return user if hmac.compare_digest(stamp, password_stamp(user.password_hash)) else None
 
     _lazy_user_in_templates(app)
     app.register_blueprint(bp)

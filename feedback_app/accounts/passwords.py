@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 _hasher = PasswordHasher()
@@ -38,3 +41,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+def password_stamp(password_hash: str) -> str:
+    """A short keyed fingerprint of a password hash, kept in the session with the user id.
+
+    A new password changes it, so every session and remember-me cookie made with the
+    old one stops working: a stolen or forgotten session ends with a password change.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:20]

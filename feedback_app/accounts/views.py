@@ -164,6 +164,9 @@ def _save_user(form: UserForm, obj: User) -> None:
     obj.employee_id = form.employee_id.data
     if form.password.data:
         obj.password_hash = hash_password(form.password.data)
+        if obj.id is not None and obj.id == current_user.id:
+            # the new password ends every other session of this user, not this one
+            login_user(obj, fresh=True)
 
 
 def _scope_label(user: User) -> Any:

@@ -102,5 +102,14 @@ class User(UserMixin, TimestampMixin, Base):
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
+    def get_id(self) -> str:
+        """What the session (and a remember-me cookie) keeps: the id and a password stamp.
+
+        Changing the password changes the stamp, which ends every other session.
+        """
+        from feedback_app.accounts.passwords import password_stamp
+
+        return f"{self.id}.{password_stamp(self.password_hash)}"
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
