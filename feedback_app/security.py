@@ -232,6 +232,8 @@ def _refuse_nul_characters() -> Any:
     """
     if request.method not in ("POST", "PUT", "PATCH") or request.blueprint in PUBLIC_BLUEPRINTS:
         return None
+    if request.url_rule is None:
+        return None  # no such page: the routing error answers (in JSON under /api/)
     values = (*request.form.values(), *request.args.values())
     if not any("\x00" in value for value in values):
         return None

@@ -19,18 +19,8 @@ from feedback_app.results.periods import Period, PeriodKind, local_today
 from surveys.scoring import round_half_up
 from surveys.skm import ELEMENT_KEYS
 from tests.conftest import csrf_token
+from tests.test_scope import sign_in
 from tests.test_scores import WORKED, another_version, response, scores, skm_version, store
-
-
-def sign_in(app: Flask, client, user: User) -> None:
-    """Sign in without the deliberately slow password check (tested in test_accounts)."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = app.login_manager._session_identifier_generator()
-        session_id = user.get_id()  # the id with its password stamp
-    with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = session_id
-        browser_session["_fresh"] = True
-        browser_session["_id"] = identifier
 
 
 def submit(app: Flask, token: str, data: dict) -> None:

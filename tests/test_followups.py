@@ -35,6 +35,7 @@ from feedback_app.results.periods import local_today
 from surveys.templates import kiosk_smiley_template, skm_template
 from tests.conftest import csrf_token, make_test_app
 from tests.smtp_sink import SmtpSink
+from tests.test_scope import sign_in
 from tests.test_scores import response, scores, skm_version, store
 
 ELEMENTS = [f"U{i}" for i in range(1, 10)]
@@ -71,17 +72,6 @@ def app(database_url, tmp_path_factory, smtp) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def fresh(smtp) -> None:
     smtp.messages.clear()
-
-
-def sign_in(app: Flask, client, user: User) -> None:
-    """Sign in without the deliberately slow password check (tested in test_accounts)."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = app.login_manager._session_identifier_generator()
-        session_id = user.get_id()  # the id with its password stamp
-    with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = session_id
-        browser_session["_fresh"] = True
-        browser_session["_id"] = identifier
 
 
 @pytest.fixture()

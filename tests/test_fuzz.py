@@ -1226,7 +1226,9 @@ def test_import_random_files(app, session, import_world, tally, data):
             )
         )
         assert_import_answer(world, session, kind, response, before)
-        assert response.status_code in (200, 422), "no random file imports"
+        # a NUL in a field is refused before the import page sees it (feedback_app/security.py)
+        expected = (400,) if "\x00" in kind else (200, 422)
+        assert response.status_code in expected, "no random file imports"
 
 
 def _damaged(data: bytes, member: str, how: str) -> bytes:

@@ -13,6 +13,7 @@ from feedback_app import dashboard, followups, indicators, transparency
 from feedback_app.models import ImprovementPlan, Role
 from feedback_app.results.periods import PeriodKind, last_closed, local_today
 from tests.conftest import csrf_token, make_test_app
+from tests.test_scope import sign_in
 from tests.test_scores import WORKED, response, scores, skm_version, store
 
 
@@ -31,15 +32,6 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             area.init_app(app)
     yield app
     app.extensions["db"].engine.dispose()
-
-
-def sign_in(app: Flask, client, user) -> None:
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = app.login_manager._session_identifier_generator()
-    with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(user.id)
-        browser_session["_fresh"] = True
-        browser_session["_id"] = identifier
 
 
 @pytest.fixture()

@@ -38,6 +38,7 @@ from feedback_app.results.slices import UnitTree
 from surveys.indicators import Expectation
 from surveys.templates import service_orientation_template
 from tests.conftest import csrf_token, make_test_app
+from tests.test_scope import sign_in
 from tests.test_scores import NOON, WORKED, another_version, response, scores, skm_version, store
 
 MAY = parse_period("2025-05")
@@ -58,17 +59,6 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             area.init_app(app)
     yield app
     app.extensions["db"].engine.dispose()
-
-
-def sign_in(app: Flask, client, user) -> None:
-    """Sign in without the deliberately slow password check (tested in test_accounts)."""
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = app.login_manager._session_identifier_generator()
-        session_id = user.get_id()  # the id with its password stamp
-    with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = session_id
-        browser_session["_fresh"] = True
-        browser_session["_id"] = identifier
 
 
 @pytest.fixture()
