@@ -117,7 +117,7 @@ def _sqlite_become_writer(connection: Any, _cursor: Any, statement: str, *_args:
         if raw.in_transaction:
             raw.execute("COMMIT")  # it only read
         raw.execute("BEGIN IMMEDIATE")
-    except raw.OperationalError as error:  # the busy timeout ran out: as if the write had
+    except raw.OperationalError as error:  # the busy timeout ran out: the write's own error
         raise OperationalError(statement, None, error) from error
     connection.info[_READ_ONLY] = False
 
