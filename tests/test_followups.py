@@ -16,7 +16,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from feedback_app import followups, indicators
 from feedback_app.followups import service
 from feedback_app.followups.notify import notify_immediately
 from feedback_app.models import (
@@ -51,8 +50,7 @@ def smtp() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="module")
 def app(database_url, tmp_path_factory, smtp) -> Iterator[Flask]:
-    """The test app with a mail server and an immediate queue; the follow-up and indicator
-    areas are registered here until ``create_app`` does it."""
+    """The test app with a mail server and an immediate queue."""
     app = make_test_app(
         database_url,
         tmp_path_factory,
@@ -62,9 +60,6 @@ def app(database_url, tmp_path_factory, smtp) -> Iterator[Flask]:
         MAIL_FROM="skm@uji.go.id",
         MAIL_LINK_BASE_URL=BASE_URL,
     )
-    for name, area in (("indicators", indicators), ("followups", followups)):
-        if name not in app.blueprints:
-            area.init_app(app)
     yield app
     app.extensions["db"].engine.dispose()
 

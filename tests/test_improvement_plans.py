@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
-from feedback_app import dashboard, followups, indicators, transparency
 from feedback_app.models import ImprovementPlan, Role
 from feedback_app.results.periods import PeriodKind, last_closed, local_today
-from tests.conftest import csrf_token, make_test_app
+from tests.conftest import csrf_token
 from tests.test_scope import sign_in
 from tests.test_scores import WORKED, response, scores, skm_version, store
-
-
-@pytest.fixture(scope="module")
-def app(database_url, tmp_path_factory) -> Iterator[Flask]:
-    """The test app with the plan and public results pages, registered here until
-    ``create_app`` does it."""
-    app = make_test_app(database_url, tmp_path_factory)
-    for name, area in (
-        ("dashboard", dashboard),
-        ("transparency", transparency),
-        ("indicators", indicators),
-        ("followups", followups),
-    ):
-        if name not in app.blueprints:
-            area.init_app(app)
-    yield app
-    app.extensions["db"].engine.dispose()
 
 
 @pytest.fixture()

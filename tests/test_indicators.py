@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
-from feedback_app import dashboard, followups, indicators, transparency
 from feedback_app.indicators.realisation import (
     Figure,
     employee_figures,
@@ -37,28 +34,11 @@ from feedback_app.results.periods import PeriodKind, last_closed, local_today, p
 from feedback_app.results.slices import UnitTree
 from surveys.indicators import Expectation
 from surveys.templates import service_orientation_template
-from tests.conftest import csrf_token, make_test_app
+from tests.conftest import csrf_token
 from tests.test_scope import sign_in
 from tests.test_scores import NOON, WORKED, another_version, response, scores, skm_version, store
 
 MAY = parse_period("2025-05")
-
-
-@pytest.fixture(scope="module")
-def app(database_url, tmp_path_factory) -> Iterator[Flask]:
-    """The test app with the indicator, dashboard and public results areas, registered here
-    until ``create_app`` does it."""
-    app = make_test_app(database_url, tmp_path_factory)
-    for name, area in (
-        ("dashboard", dashboard),
-        ("transparency", transparency),
-        ("indicators", indicators),
-        ("followups", followups),
-    ):
-        if name not in app.blueprints:
-            area.init_app(app)
-    yield app
-    app.extensions["db"].engine.dispose()
 
 
 @pytest.fixture()
