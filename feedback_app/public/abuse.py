@@ -98,7 +98,7 @@ class Suspicion:
 
     def flag_earlier(self, session: Session) -> None:
         """Flag the earlier members of the burst, unless an admin has already reviewed them:
-        a cleared response stays cleared. Part of the writes (see ``reading_first``)."""
+        a cleared response stays cleared. Called after the response is inserted."""
         if not self.burst:
             return
         earlier = session.scalars(
